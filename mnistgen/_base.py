@@ -1,0 +1,360 @@
+"""The scikit-learn plumbing shared by both generators.
+
+:class:`BaseGenerator` holds everything that does not depend on the model:
+parameter checks, input validation, seeding, the ``fit`` / ``partial_fit`` /
+``warm_start`` logic around a Keras training loop, batched sampling, pickling
+and ``save``. Subclasses say which networks they build, how one training step
+works (a Keras "trainer" model) and how latent codes become images.
+"""
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import check_images, check_n_samples
+
+__all__ = ["BaseGenerator"]
+
+# Rows handed to a network at once when sampling or encoding: large enough to
+# keep the matrix multiplies efficient, small enough to bound memory.
+_CHUNK = 16384
+
+
+def _check_int(name, value, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {value!r} of type {type(value).__name__}.")
+    if value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value}.")
+    return int(value)
+
+
+def _check_float(name, value, low, high, low_open=True, high_open=False):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a float, got {value!r} of type {type(value).__name__}.")
+    value = float(value)
+    ok_low = value > low if low_open else value >= low
+    ok_high = value < high if high_open else value <= high
+    if not (np.isfinite(value) and ok_low and ok_high):
+        lb = "(" if low_open else "["
+        rb = ")" if high_open else "]"
+        raise ValueError(f"{name} must be a float in {lb}{low}, {high}{rb}, got {value}.")
+    return value
+
+
+def _check_units(name, value):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value,)
+    try:
+        units = tuple(value)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be a tuple of positive ints, got {value!r}."
+        ) from None
+    if not units:
+        raise ValueError(f"{name} must hold at least one layer width, got {value!r}.")
+    for u in units:
+        _check_int(f"each entry of {name}", u, 1)
+    return tuple(int(u) for u in units)
+
+
+class BaseGenerator(BaseEstimator):
+    """Base class of the Keras-backed generative estimators.
+
+    Not meant to be used directly: use :class:`mnistgen.VAEGenerator` or
+    :class:`mnistgen.GANGenerator`.
+    """
+
+    #: Names of the fitted Keras networks, saved as ``.keras`` files.
+    _network_attributes = ()
+    #: Names of the fitted Keras optimizers, saved as ``.npz`` state.
+    _optimizer_attributes = ()
+    #: Keys of ``history_``, in the order Keras reports them.
+    _history_keys = ()
+
+    # ------------------------------------------------------------------
+    # Hooks for subclasses
+    # ------------------------------------------------------------------
+    def _check_params(self):
+        """Validate hyper-parameters; raise ValueError/TypeError if bad."""
+        _check_int("epochs", self.epochs, 1)
+        _check_int("batch_size", self.batch_size, 1)
+        _check_int("latent_dim", self.latent_dim, 1)
+        _check_float("learning_rate", self.learning_rate, 0.0, np.inf)
+        if self.verbose not in (0, 1, 2, True, False):
+            raise ValueError(f"verbose must be 0, 1 or 2, got {self.verbose!r}.")
+        if not isinstance(self.warm_start, (bool, np.bool_)):
+            raise TypeError(f"warm_start must be a bool, got {self.warm_start!r}.")
+        if self.callbacks is not None:
+            cbs = self.callbacks
+            if not isinstance(cbs, (list, tuple)):
+                raise TypeError(
+                    "callbacks must be None or a list of keras.callbacks.Callback, "
+                    f"got {type(cbs).__name__}."
+                )
+            for cb in cbs:
+                if not hasattr(cb, "set_model"):
+                    raise TypeError(
+                        "callbacks must be keras.callbacks.Callback instances, got "
+                        f"{cb!r}."
+                    )
+        check_random_state(self.random_state)
+
+    def _build(self, n_features, seed):  # pragma: no cover - abstract
+        """Create the networks and optimizers as fitted attributes."""
+        raise NotImplementedError
+
+    def _make_trainer(self):  # pragma: no cover - abstract
+        """Return a compiled ``keras.Model`` whose ``train_step`` trains."""
+        raise NotImplementedError
+
+    def _decode(self, z):  # pragma: no cover - abstract
+        """Map a chunk of float32 latent codes to flat images in [0, 1]."""
+        raise NotImplementedError
+
+    def _optimizer_variables(self, name):  # pragma: no cover - abstract
+        """The variables the optimizer attribute ``name`` updates."""
+        raise NotImplementedError
+
+    def _check_networks(self, source):
+        """Check that loaded networks agree with the loaded attributes."""
+        for name in self._network_attributes:
+            net = getattr(self, name)
+            shapes = [tuple(t.shape) for t in net.inputs + net.outputs]
+            if not any(s[-1] == self.n_features_in_ for s in shapes):
+                raise ValueError(
+                    f"{source}: network {name} has inputs/outputs {shapes}, which "
+                    f"disagree with n_features_in_={self.n_features_in_}: the "
+                    "file's arrays disagree with its parameters."
+                )
+
+    # ------------------------------------------------------------------
+    # scikit-learn API
+    # ------------------------------------------------------------------
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "n_iter_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.input_tags.positive_only = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    def fit(self, X, y=None):
+        """Train the model on images ``X`` for ``epochs`` epochs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
+            Training images: uint8 (or other integers) in 0-255, or floats
+            in [0, 1].
+        y : None
+            Ignored; accepted so that the estimator fits in a
+            :class:`~sklearn.pipeline.Pipeline`.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._check_params()
+        resume = self.warm_start and self.__sklearn_is_fitted__()
+        X, image_shape, row_shape = check_images(
+            X, image_shape=self.image_shape_ if resume else None
+        )
+        if not resume:
+            self._initialize(image_shape, row_shape)
+        self._train(X, self.epochs)
+        return self
+
+    def partial_fit(self, X, y=None):
+        """Train one more epoch on ``X``, starting from the current weights.
+
+        The first call on an unfitted estimator builds the networks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
+            Training images, as in :meth:`fit`.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch.
+        """
+        self._check_params()
+        fitted = self.__sklearn_is_fitted__()
+        X, image_shape, row_shape = check_images(
+            X, image_shape=self.image_shape_ if fitted else None
+        )
+        if not fitted:
+            self._initialize(image_shape, row_shape)
+        self._train(X, 1)
+        return self
+
+    def sample(self, n_samples=1, random_state=None):
+        """Generate new images.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of images to generate.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the latent noise. ``None`` uses the estimator's
+            ``random_state`` (as :meth:`sklearn.mixture.GaussianMixture.sample`
+            does): with an int ``random_state`` every call returns the same
+            images; pass different seeds to get different ones.
+
+        Returns
+        -------
+        images : ndarray of shape (n_samples, *image row shape), dtype float32
+            Values in [0, 1], each image shaped like one row of the training
+            data (``(n_samples, 28, 28)`` after fitting on ``(n, 28, 28)``).
+        """
+        check_is_fitted(self)
+        n_samples = check_n_samples(n_samples)
+        rng = check_random_state(self.random_state if random_state is None else random_state)
+        out = np.empty((n_samples, self.n_features_in_), dtype=np.float32)
+        for start in range(0, n_samples, _CHUNK):
+            stop = min(start + _CHUNK, n_samples)
+            z = rng.standard_normal((stop - start, self.latent_dim)).astype(np.float32)
+            out[start:stop] = self._decode(z)
+        return self._to_rows(out)
+
+    def save(self, path):
+        """Save the fitted estimator to ``path`` without pickle.
+
+        The file is a zip archive of Keras ``.keras`` files, the optimizer
+        state and a JSON file of parameters, fitted attributes and format
+        version (see :mod:`mnistgen.persistence`). Callbacks are not saved,
+        nor is a ``random_state`` given as a ``RandomState`` instance.
+        Read it back with :func:`mnistgen.load`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination file, replaced atomically if it exists.
+
+        Returns
+        -------
+        path : str
+            The path written.
+        """
+        from .persistence import save
+
+        return save(self, path)
+
+    # ------------------------------------------------------------------
+    # Internals
+    # ------------------------------------------------------------------
+    def _initialize(self, image_shape, row_shape):
+        self.__dict__.pop("_trainer", None)
+        self.n_features_in_ = int(np.prod(image_shape))
+        self.image_shape_ = tuple(int(s) for s in image_shape)
+        self._row_shape = tuple(int(s) for s in row_shape)
+        self._seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        self.history_ = {key: [] for key in self._history_keys}
+        self._build(self.n_features_in_, self._seed)
+        self.n_iter_ = 0
+
+    def _train(self, X, epochs):
+        """Run ``epochs`` epochs of Keras ``fit`` and extend ``history_``."""
+        from ._training import make_dataset
+
+        # A fresh, reproducible pair of seeds for each call: the same
+        # random_state and data give the same run, and successive calls
+        # (partial_fit, warm_start) do not repeat one another's shuffles.
+        shuffle_seed, noise_seed = np.random.SeedSequence(
+            [self._seed, self.n_iter_]
+        ).generate_state(2)
+        trainer = self.__dict__.get("_trainer")
+        if trainer is None:
+            trainer = self._trainer = self._make_trainer()
+        for name in self._optimizer_attributes:
+            getattr(self, name).learning_rate = self.learning_rate
+        trainer.reseed(int(noise_seed) % (2**31 - 1))
+        dataset = make_dataset(X, self.batch_size, int(shuffle_seed) % (2**31 - 1))
+        history = trainer.fit(
+            dataset,
+            epochs=epochs,
+            verbose=int(self.verbose),
+            shuffle=False,  # make_dataset shuffles, seeded
+            callbacks=list(self.callbacks) if self.callbacks else None,
+        )
+        done = len(history.history.get(self._history_keys[0], []))
+        for key in self._history_keys:
+            self.history_[key].extend(float(v) for v in history.history[key])
+        self.n_iter_ += done
+
+    def _to_rows(self, flat):
+        """Reshape flat images to the layout of one training row."""
+        return flat.reshape((flat.shape[0],) + self._row_shape)
+
+    def _map_chunks(self, fn, X, n_out, dtype=np.float32):
+        """Apply ``fn`` to row chunks of ``X``; return an (n, n_out) array."""
+        out = np.empty((X.shape[0], n_out), dtype=dtype)
+        for start in range(0, X.shape[0], _CHUNK):
+            stop = min(start + _CHUNK, X.shape[0])
+            out[start:stop] = fn(X[start:stop])
+        return out
+
+    def _json_params(self):
+        """Parameters as JSON values (callbacks and RandomState are dropped)."""
+        params = self.get_params(deep=False)
+        params["callbacks"] = None
+        if not (params["random_state"] is None or isinstance(params["random_state"], numbers.Integral)):
+            params["random_state"] = None
+        out = {}
+        for key, value in params.items():
+            if isinstance(value, tuple):
+                value = list(value)
+            if isinstance(value, np.generic):
+                value = value.item()
+            out[key] = value
+        return out
+
+    def _json_attributes(self):
+        return {
+            "n_features_in_": self.n_features_in_,
+            "image_shape_": list(self.image_shape_),
+            "row_shape": list(self._row_shape),
+            "seed": self._seed,
+            "n_iter_": self.n_iter_,
+            "history_": self.history_,
+        }
+
+    def _set_json_attributes(self, attrs):
+        self.n_features_in_ = int(attrs["n_features_in_"])
+        self.image_shape_ = tuple(int(s) for s in attrs["image_shape_"])
+        self._row_shape = tuple(int(s) for s in attrs["row_shape"])
+        if int(np.prod(self.image_shape_)) != self.n_features_in_ or int(
+            np.prod(self._row_shape)
+        ) != self.n_features_in_:
+            raise ValueError("image_shape_ disagrees with n_features_in_")
+        self._seed = int(attrs["seed"])
+        self.n_iter_ = int(attrs["n_iter_"])
+        self.history_ = {k: [float(v) for v in vals] for k, vals in attrs["history_"].items()}
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_trainer", None)
+        if self.__sklearn_is_fitted__():
+            from .persistence import export_state
+
+            for name in self._network_attributes + self._optimizer_attributes:
+                state.pop(name, None)
+            state["_mnistgen_state"] = export_state(self)
+        return state
+
+    def __setstate__(self, state):
+        exported = state.pop("_mnistgen_state", None)
+        super().__setstate__(state)
+        if exported is not None:
+            from .persistence import import_state
+
+            meta, files = exported
+            import_state(self, meta, files, source="<pickle>")

@@ -1,0 +1,260 @@
+"""Checks and conversions of user input: images, latent codes, sample counts.
+
+Everything here is plain NumPy, so the checks run (and fail clearly) before
+TensorFlow is imported.
+"""
+import numbers
+
+import numpy as np
+
+__all__ = ["check_images", "check_latent", "check_n_samples", "image_layout"]
+
+
+def _as_numeric_array(X, what):
+    """Return ``X`` as a numeric ndarray or raise a TypeError naming ``what``."""
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):
+        raise TypeError(
+            f"Sparse data was passed for {what}, but dense data is required: "
+            "sparse input is not supported. Use X.toarray() to convert it."
+        )
+    if hasattr(X, "__array__") or isinstance(X, (list, tuple, np.ndarray)):
+        pass
+    elif isinstance(X, (str, bytes, dict, set)) or X is None or np.isscalar(X):
+        raise TypeError(
+            f"{what} must be an array-like of numbers, got {type(X).__name__}."
+        )
+    try:
+        arr = np.asarray(X)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(
+            f"{what} could not be read as a rectangular array: {exc}"
+        ) from exc
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"{what} must hold numbers only; converting it to float "
+                f"failed: {exc}"
+            ) from exc
+    if arr.dtype.kind in "USV":
+        raise TypeError(
+            f"{what} must hold numbers, got an array of dtype {arr.dtype}."
+        )
+    if arr.dtype.kind == "c":
+        raise ValueError(
+            f"Complex data not supported: {what} must hold real numbers, got "
+            f"dtype {arr.dtype}."
+        )
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{what} must hold numbers, got an array of dtype {arr.dtype}."
+        )
+    return arr
+
+
+def image_layout(shape):
+    """Split an array shape into ``(image_shape, row_shape)``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of an image array: ``(n, H, W)``, ``(n, H, W, 1)`` or
+        ``(n, H*W)``.
+
+    Returns
+    -------
+    image_shape : tuple of int
+        ``(H, W)``. For flat rows of ``d`` pixels, ``(s, s)`` when ``d`` is a
+        perfect square ``s*s`` and ``(1, d)`` otherwise.
+    row_shape : tuple of int
+        ``shape[1:]``: the shape one image has in the caller's layout.
+
+    Raises
+    ------
+    ValueError
+        For any other number of dimensions or for colour images.
+    """
+    ndim = len(shape)
+    if ndim == 2:
+        d = shape[1]
+        s = int(round(np.sqrt(d)))
+        image_shape = (s, s) if s * s == d else (1, d)
+    elif ndim == 3:
+        image_shape = tuple(shape[1:])
+    elif ndim == 4:
+        if shape[3] != 1:
+            raise ValueError(
+                f"Expected single-channel images of shape (n, H, W, 1), got "
+                f"shape {tuple(shape)} with {shape[3]} channels: colour images "
+                "are not supported; convert them to greyscale first."
+            )
+        image_shape = tuple(shape[1:3])
+    else:
+        raise ValueError(
+            "Expected images as an array of shape (n, H, W), (n, H, W, 1) or "
+            f"(n, H*W), got an array with {ndim} dimension(s) and shape "
+            f"{tuple(shape)}."
+        )
+    return image_shape, tuple(shape[1:])
+
+
+def check_images(X, *, image_shape=None, what="X"):
+    """Validate images and return them as flat float32 rows in [0, 1].
+
+    Parameters
+    ----------
+    X : array-like of shape (n, H, W), (n, H, W, 1) or (n, H*W)
+        Images. Integer arrays hold pixel values 0-255 (uint8 is the usual
+        type) and are divided by 255; float arrays must already lie in
+        [0, 1]; booleans count as 0 and 1.
+    image_shape : tuple of int, default=None
+        The ``(H, W)`` learned at fit time. When given, ``X`` must hold that
+        many pixels per image, and 3-D or 4-D input must have that height
+        and width.
+    what : str, default="X"
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    X_flat : ndarray of shape (n, H*W), dtype float32
+        The images, one flattened row each, scaled to [0, 1].
+    image_shape : tuple of int
+        ``(H, W)``.
+    row_shape : tuple of int
+        Shape of one image in the caller's layout (``X.shape[1:]``).
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not numeric.
+    ValueError
+        If ``X`` is empty, has the wrong shape, holds NaN or infinity, floats
+        outside [0, 1] or integers outside 0-255.
+    """
+    arr = _as_numeric_array(X, what)
+    if arr.ndim == 0 or arr.ndim == 1:
+        raise ValueError(
+            f"Expected {what} to be images of shape (n, H, W), (n, H, W, 1) or "
+            f"(n, H*W), got a {arr.ndim}-D array of shape {arr.shape}. "
+            "Reshape a single image with X.reshape(1, -1)."
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(
+            f"{what} is empty: found array with 0 sample(s) (shape={arr.shape}) "
+            "while a minimum of 1 is required."
+        )
+    found_image_shape, row_shape = image_layout(arr.shape)
+    n_pixels = int(np.prod(row_shape))
+    if n_pixels == 0:
+        raise ValueError(
+            f"{what} has images with 0 pixels: found array with 0 feature(s) "
+            f"(shape={arr.shape}) while a minimum of 1 is required."
+        )
+    if image_shape is not None:
+        expected = int(np.prod(image_shape))
+        if n_pixels != expected:
+            raise ValueError(
+                f"{what} has {n_pixels} pixels per image (shape {arr.shape}), "
+                f"but this estimator was fitted on images of "
+                f"{image_shape[0]}x{image_shape[1]} = {expected} pixels "
+                f"(n_features_in_ = {expected}): X has {n_pixels} features, "
+                f"but is expecting {expected} features as input."
+            )
+        if arr.ndim > 2 and found_image_shape != tuple(image_shape):
+            raise ValueError(
+                f"{what} holds images of {found_image_shape[0]}x"
+                f"{found_image_shape[1]} pixels, but this estimator was fitted"
+                f" on {image_shape[0]}x{image_shape[1]} images."
+            )
+        found_image_shape = tuple(image_shape)
+
+    flat = arr.reshape(arr.shape[0], n_pixels)
+    kind = flat.dtype.kind
+    if kind == "b":
+        out = flat.astype(np.float32)
+    elif kind in "iu":
+        lo, hi = flat.min(), flat.max()
+        if lo < 0 or hi > 255:
+            raise ValueError(
+                f"{what} holds integer pixel values from {lo} to {hi}; integer "
+                "images must lie in 0-255 (uint8). Negative or larger "
+                "integers are not pixel intensities."
+            )
+        out = flat.astype(np.float32) / np.float32(255.0)
+    else:
+        if not np.all(np.isfinite(flat)):
+            n_bad = int(np.size(flat) - np.count_nonzero(np.isfinite(flat)))
+            raise ValueError(
+                f"Input {what} contains NaN or infinity ({n_bad} value(s)); "
+                "images must be finite, with floats in [0, 1]."
+            )
+        lo, hi = float(flat.min()), float(flat.max())
+        if lo < 0.0 or hi > 1.0:
+            negative = "Negative values in data passed to " + what + ". " if lo < 0 else ""
+            raise ValueError(
+                f"{negative}{what} holds float pixel values from {lo:g} to "
+                f"{hi:g}; float images must lie in [0, 1]. Divide 0-255 images "
+                "by 255, or pass them as uint8."
+            )
+        out = np.asarray(flat, dtype=np.float32)
+    return out, found_image_shape, row_shape
+
+
+def check_latent(Z, latent_dim, what="Z"):
+    """Validate latent codes and return them as a float32 array.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n, latent_dim)
+        Latent vectors.
+    latent_dim : int
+        The number of latent dimensions the model was fitted with.
+    what : str, default="Z"
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    Z : ndarray of shape (n, latent_dim), dtype float32
+    """
+    arr = _as_numeric_array(Z, what)
+    if arr.ndim != 2 or arr.shape[1] != latent_dim:
+        raise ValueError(
+            f"Expected {what} of shape (n, {latent_dim}) (latent_dim = "
+            f"{latent_dim}), got shape {arr.shape}."
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(
+            f"{what} is empty: found array with 0 sample(s) (shape={arr.shape}) "
+            "while a minimum of 1 is required."
+        )
+    arr = arr.astype(np.float32)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"Input {what} contains NaN or infinity.")
+    return arr
+
+
+def check_n_samples(n_samples):
+    """Return ``n_samples`` as an int, or raise if it is not a positive integer.
+
+    Parameters
+    ----------
+    n_samples : int
+        Requested number of samples.
+
+    Returns
+    -------
+    n_samples : int
+    """
+    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(
+        n_samples, numbers.Integral
+    ):
+        raise TypeError(
+            "n_samples must be a positive integer, got "
+            f"{n_samples!r} of type {type(n_samples).__name__}."
+        )
+    if n_samples < 1:
+        raise ValueError(
+            f"n_samples must be a positive integer (>= 1), got {n_samples}."
+        )
+    return int(n_samples)

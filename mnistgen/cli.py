@@ -1,0 +1,134 @@
+"""The ``mnistgen`` command line: train a model on MNIST, or sample from one.
+
+Examples::
+
+    mnistgen train vae --epochs 5 --out runs/vae
+    mnistgen sample runs/vae/model.mnistgen -n 64 --out grid.png
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+__all__ = ["main"]
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="mnistgen",
+        description="Train the report's GAN or VAE on MNIST, or sample from a saved model.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser(
+        "train",
+        help="train a model on MNIST and write the model, a sample grid and loss curves",
+        description="Train on the MNIST training images. MNIST is read from --mnist, "
+        "else from $MNISTGEN_MNIST_PATH, else downloaded through Keras.",
+    )
+    train.add_argument("model", choices=["vae", "gan"], help="which model to train")
+    train.add_argument("--epochs", type=int, default=None, help="epochs (default: the estimator's)")
+    train.add_argument("--batch-size", type=int, default=None, help="batch size (default: the report's)")
+    train.add_argument("--latent-dim", type=int, default=None, help="latent size (default: the report's)")
+    train.add_argument("--n-train", type=int, default=None, help="train on the first N images only")
+    train.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
+    train.add_argument("--mnist", default=None, help="path of a Keras-format mnist.npz")
+    train.add_argument("--out", default="runs/model", help="output folder (default runs/model)")
+    train.add_argument("--verbose", type=int, choices=[0, 1, 2], default=None,
+                       help="0 silent, 1 progress bar, 2 a line per epoch (default: 1 on a terminal, else 2)")
+
+    sample = sub.add_parser("sample", help="draw a PNG grid of samples from a saved model")
+    sample.add_argument("model_path", help="a file written by 'mnistgen train' or est.save()")
+    sample.add_argument("-n", "--n-samples", type=int, default=64, help="number of images (default 64)")
+    sample.add_argument("--random-state", type=int, default=None, help="seed of the noise")
+    sample.add_argument("--out", default="samples.png", help="PNG file to write (default samples.png)")
+    return parser
+
+
+def _save_figure(fig, path):
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def _train(args):
+    from . import GANGenerator, VAEGenerator
+    from .datasets import load_mnist
+    from .plotting import plot_history, plot_images
+
+    cls = VAEGenerator if args.model == "vae" else GANGenerator
+    params = {"random_state": args.random_state}
+    params["verbose"] = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
+    for name in ("epochs", "batch_size", "latent_dim"):
+        if getattr(args, name) is not None:
+            params[name] = getattr(args, name)
+    est = cls(**params)
+    (x_train, _), _ = load_mnist(args.mnist)
+    if args.n_train is not None:
+        if args.n_train < 1:
+            raise ValueError(f"--n-train must be a positive integer, got {args.n_train}.")
+        x_train = x_train[: args.n_train]
+    os.makedirs(args.out, exist_ok=True)
+    print(f"Training {cls.__name__} on {len(x_train)} MNIST images for {est.epochs} epochs", flush=True)
+    start = time.perf_counter()
+    est.fit(x_train)
+    seconds = time.perf_counter() - start
+    model_path = est.save(os.path.join(args.out, "model.mnistgen"))
+    _save_figure(plot_images(est.sample(64), n_cols=8, title=f"{cls.__name__}: 64 samples"),
+                 os.path.join(args.out, "samples.png"))
+    _save_figure(plot_history(est), os.path.join(args.out, "losses.png"))
+    with open(os.path.join(args.out, "history.json"), "w") as fh:
+        json.dump({"seconds": seconds, "history": est.history_}, fh, indent=1)
+    print(f"Trained in {seconds:.1f} s. Wrote {model_path}, samples.png, losses.png and "
+          f"history.json to {args.out}", flush=True)
+
+
+def _sample(args):
+    from .persistence import load
+    from .plotting import plot_images
+
+    est = load(args.model_path)
+    images = est.sample(args.n_samples, random_state=args.random_state)
+    _save_figure(plot_images(images, title=f"{type(est).__name__}: {len(images)} samples"), args.out)
+    print(f"Wrote {len(images)} samples to {args.out}", flush=True)
+
+
+def main(argv=None):
+    """Run the ``mnistgen`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 on a usage or input error (the message is printed).
+
+    Examples
+    --------
+    >>> from mnistgen.cli import main
+    >>> main(["sample", "no-such-file.mnistgen"])
+    2
+    """
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    try:
+        if args.command == "train":
+            _train(args)
+        else:
+            _sample(args)
+    except (ValueError, TypeError, OSError) as exc:
+        print(f"mnistgen: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Install mnistgen: ``pip install .`` (or ``pip install -e ".[test]"``)."""
+import re
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+VERSION = re.search(r'"(.+)"', (HERE / "mnistgen" / "_version.py").read_text()).group(1)
+
+setup(
+    name="mnistgen",
+    version=VERSION,
+    description="The GAN and VAE of an MNIST course report as scikit-learn estimators on Keras 3.",
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="BSD-3-Clause",
+    packages=find_packages(include=["mnistgen", "mnistgen.*"]),
+    package_data={"mnistgen": ["data/*"]},
+    python_requires=">=3.10",
+    install_requires=[
+        "keras>=3.0",
+        "tensorflow>=2.16",
+        "numpy>=1.23",
+        "scikit-learn>=1.6",
+        "matplotlib>=3.6",
+    ],
+    extras_require={
+        "test": ["pytest>=7"],
+        "docs": ["sphinx>=7", "pydata-sphinx-theme", "numpydoc", "sphinx-gallery"],
+    },
+    entry_points={"console_scripts": ["mnistgen=mnistgen.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)
