@@ -118,15 +118,18 @@ class BaseGenerator(BaseEstimator):
         raise NotImplementedError
 
     def _check_networks(self, source):
-        """Check that loaded networks agree with the loaded attributes."""
+        """Check that loaded networks are what the parameters build."""
+        reference = type(self)(**self.get_params(deep=False))
+        reference._check_params()
+        reference._build(self.n_features_in_, 0)
         for name in self._network_attributes:
-            net = getattr(self, name)
-            shapes = [tuple(t.shape) for t in net.inputs + net.outputs]
-            if not any(s[-1] == self.n_features_in_ for s in shapes):
+            found = [tuple(w.shape) for w in getattr(self, name).weights]
+            expected = [tuple(w.shape) for w in getattr(reference, name).weights]
+            if found != expected:
                 raise ValueError(
-                    f"{source}: network {name} has inputs/outputs {shapes}, which "
-                    f"disagree with n_features_in_={self.n_features_in_}: the "
-                    "file's arrays disagree with its parameters."
+                    f"{source}: network {name} has weights of shapes {found}, "
+                    f"but the saved parameters build {expected}: the file's "
+                    "arrays disagree with its parameters."
                 )
 
     # ------------------------------------------------------------------

@@ -20,17 +20,18 @@ def _read_npz(path):
         )
     try:
         with np.load(path, allow_pickle=False) as npz:
-            missing = [k for k in _KEYS if k not in npz.files]
-            if missing:
-                raise ValueError(
-                    f"{path!r} is not a Keras-format MNIST file: it lacks "
-                    f"{missing} (expected arrays {list(_KEYS)})."
-                )
-            arrays = {k: npz[k] for k in _KEYS}
-    except ValueError:
-        raise
+            files = list(npz.files)
+            arrays = {k: npz[k] for k in _KEYS if k in files}
     except Exception as exc:
-        raise ValueError(f"{path!r} is not a readable .npz file: {exc}") from exc
+        raise ValueError(
+            f"{path!r} is not a readable Keras-format MNIST .npz file: {exc}"
+        ) from exc
+    missing = [k for k in _KEYS if k not in arrays]
+    if missing:
+        raise ValueError(
+            f"{path!r} is not a Keras-format MNIST file: it lacks {missing} "
+            f"(expected arrays {list(_KEYS)})."
+        )
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.ndim != 3 or x.dtype != np.uint8:

@@ -289,7 +289,9 @@ def load(path):
             raise
         raise ValueError(f"{path!r} could not be read: {exc}") from exc
     try:
-        estimator = cls(**meta["params"])
+        # JSON has no tuples: layer widths come back as the tuples they were
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["params"].items()}
+        estimator = cls(**params)
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{path!r}: bad parameters in {_META}: {exc}") from exc
     return import_state(estimator, meta, files, source=repr(path))

@@ -1,0 +1,510 @@
+"""Sample-quality metrics for generated MNIST digits.
+
+Every metric here looks at images through a small convolutional MNIST digit
+classifier shipped with the package (``mnistgen/data/mnist_classifier.npz``,
+trained by ``benchmarks/train_classifier.py``). They are the MNIST analogues of
+the usual measures for generative models:
+
+* :func:`classifier_score` -- the Inception-score analogue (1 to 10);
+* :func:`frechet_distance` -- the FID analogue on the classifier's
+  penultimate-layer features (0 and up);
+* :func:`class_coverage` -- the share of each predicted digit, which exposes
+  mode collapse;
+* :func:`precision_recall` -- k-nearest-neighbour manifold precision and
+  recall (Kynkaanniemi et al., 2019) on the same features;
+* :func:`sharpness` -- mean squared Laplacian response of the pixels, a
+  classifier-free measure of blur.
+
+Because the feature network is this small MNIST classifier and not the
+Inception-v3 network, **none of these numbers is comparable to the FID or IS
+numbers reported in papers**; compare them only with each other.
+
+All functions accept images in the layouts the estimators accept:
+``(n, 28, 28)``, ``(n, 28, 28, 1)`` or ``(n, 784)``, either integers in
+0-255 (uint8) or floats in [0, 1]. TensorFlow is imported only when the
+classifier is first needed.
+"""
+import os
+
+import numpy as np
+
+from ._validation import check_images
+
+__all__ = [
+    "build_classifier",
+    "load_classifier",
+    "predict_proba",
+    "features",
+    "classifier_score",
+    "frechet_distance",
+    "class_coverage",
+    "class_counts",
+    "precision_recall",
+    "sharpness",
+    "CLASSIFIER_PATH",
+]
+
+#: Path of the shipped classifier weights (an ``.npz`` of float32 arrays).
+CLASSIFIER_PATH = os.path.join(os.path.dirname(__file__), "data", "mnist_classifier.npz")
+
+_IMAGE_SHAPE = (28, 28)
+_BATCH = 1000
+_classifier = None  # cached (model, feature_model), see load_classifier
+
+
+def build_classifier():
+    """Build the (untrained) Keras network of the shipped digit classifier.
+
+    A small CNN: two 3x3 convolutions with 32 filters, 2x2 max-pooling, two
+    3x3 convolutions with 64 filters, 2x2 max-pooling, a dense layer of 128
+    ReLU units (the *feature* layer used by :func:`features`), dropout and a
+    10-way softmax. It takes ``(n, 28, 28, 1)`` float images in [0, 1].
+
+    Returns
+    -------
+    model : keras.Model
+        The network, with randomly initialised weights.
+
+    Examples
+    --------
+    >>> from mnistgen.metrics import build_classifier
+    >>> build_classifier().output_shape
+    (None, 10)
+    """
+    from ._backend import get_keras
+
+    keras = get_keras()
+    layers = keras.layers
+    inputs = keras.Input(shape=(28, 28, 1), name="image")
+    x = layers.Conv2D(32, 3, activation="relu", name="conv1")(inputs)
+    x = layers.Conv2D(32, 3, activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D(2, name="pool1")(x)
+    x = layers.Conv2D(64, 3, activation="relu", name="conv3")(x)
+    x = layers.Conv2D(64, 3, activation="relu", name="conv4")(x)
+    x = layers.MaxPooling2D(2, name="pool2")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(128, activation="relu", name="features")(x)
+    x = layers.Dropout(0.5, name="dropout")(x)
+    outputs = layers.Dense(10, activation="softmax", name="probs")(x)
+    return keras.Model(inputs, outputs, name="mnist_classifier")
+
+
+def _save_classifier_weights(model, path):
+    """Write ``model``'s weights to an ``.npz`` of plain arrays (no pickle)."""
+    arrays = {f"w{i:02d}": np.asarray(w, dtype=np.float32) for i, w in enumerate(model.get_weights())}
+    np.savez_compressed(path, **arrays)
+
+
+def load_classifier(path=None):
+    """Return the shipped digit classifier, loading and caching it once.
+
+    The weights are read with ``numpy.load(..., allow_pickle=False)`` into
+    the network of :func:`build_classifier`, so loading never runs pickled
+    code.
+
+    Parameters
+    ----------
+    path : str or path-like, default=None
+        Weights file to load instead of the shipped one (not cached).
+
+    Returns
+    -------
+    model : keras.Model
+        The classifier: ``(n, 28, 28, 1)`` images in [0, 1] to class
+        probabilities.
+
+    Examples
+    --------
+    >>> from mnistgen.metrics import load_classifier
+    >>> load_classifier().count_params() < 500_000
+    True
+    """
+    global _classifier
+    if path is None and _classifier is not None:
+        return _classifier[0]
+    file = CLASSIFIER_PATH if path is None else os.fspath(path)
+    model = build_classifier()
+    with np.load(file, allow_pickle=False) as npz:
+        weights = [npz[f"w{i:02d}"] for i in range(len(npz.files))]
+    model.set_weights(weights)
+    if path is None:
+        from ._backend import get_keras
+
+        keras = get_keras()
+        feature_model = keras.Model(model.inputs, model.get_layer("features").output)
+        _classifier = (model, feature_model)
+    return model
+
+
+def _networks():
+    load_classifier()
+    return _classifier
+
+
+def _check(images, what="images", min_samples=1):
+    """Validate 28x28 images; return them as float32 (n, 28, 28, 1)."""
+    flat, image_shape, _ = check_images(images, what=what)
+    if tuple(image_shape) != _IMAGE_SHAPE:
+        raise ValueError(
+            f"{what} must be 28x28 MNIST-sized images (shape (n, 28, 28), "
+            f"(n, 28, 28, 1) or (n, 784)), got images of "
+            f"{image_shape[0]}x{image_shape[1]} pixels (array shape "
+            f"{np.shape(images)}). The metrics' classifier only reads 28x28 images."
+        )
+    if flat.shape[0] < min_samples:
+        raise ValueError(
+            f"{what} holds {flat.shape[0]} image(s), but at least {min_samples} "
+            "are needed here."
+        )
+    return flat.reshape(-1, 28, 28, 1)
+
+
+def _run(net, x):
+    out = [np.asarray(net(x[i : i + _BATCH], training=False)) for i in range(0, len(x), _BATCH)]
+    return np.concatenate(out, axis=0).astype(np.float64)
+
+
+def predict_proba(images):
+    """Class probabilities p(y|x) of the shipped classifier.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784)
+        uint8 images in 0-255 or floats in [0, 1].
+
+    Returns
+    -------
+    proba : ndarray of shape (n, 10)
+        Rows sum to 1; column ``d`` is the probability of digit ``d``.
+
+    Examples
+    --------
+    >>> from mnistgen.datasets import load_mnist
+    >>> from mnistgen.metrics import predict_proba
+    >>> _, (x_test, y_test) = load_mnist()
+    >>> (predict_proba(x_test[:200]).argmax(axis=1) == y_test[:200]).mean() > 0.95
+    True
+    """
+    x = _check(images)
+    return _run(_networks()[0], x)
+
+
+def features(images):
+    """Penultimate-layer (128 ReLU units) features of the shipped classifier.
+
+    These are the features :func:`frechet_distance` and
+    :func:`precision_recall` compare.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784)
+        uint8 images in 0-255 or floats in [0, 1].
+
+    Returns
+    -------
+    feats : ndarray of shape (n, 128), dtype float64
+
+    Examples
+    --------
+    >>> from mnistgen.datasets import load_mnist
+    >>> from mnistgen.metrics import features
+    >>> _, (x_test, _) = load_mnist()
+    >>> features(x_test[:10]).shape
+    (10, 128)
+    """
+    x = _check(images)
+    return _run(_networks()[1], x)
+
+
+def classifier_score(images, eps=1e-12):
+    """Inception-score analogue on the MNIST classifier: exp(E_x KL(p(y|x) || p(y))).
+
+    High when each image is classified confidently (sharp p(y|x)) *and* the
+    set covers all digits evenly (flat marginal p(y)). It ranges from 1
+    (every image gets the same prediction, or no image is recognisable) to
+    10 (confident predictions spread evenly over the ten digits). Real MNIST
+    test digits score about 9.9.
+
+    The score uses this package's small MNIST classifier, not Inception-v3:
+    it is **not comparable to Inception-score numbers from papers**.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784)
+        uint8 images in 0-255 or floats in [0, 1].
+    eps : float, default=1e-12
+        Floor on probabilities inside the logarithms.
+
+    Returns
+    -------
+    score : float
+        In [1, 10].
+
+    Examples
+    --------
+    >>> from mnistgen.datasets import load_mnist
+    >>> from mnistgen.metrics import classifier_score
+    >>> _, (x_test, _) = load_mnist()
+    >>> classifier_score(x_test[:300]) > 9
+    True
+    >>> round(classifier_score(np.repeat(x_test[:1], 50, axis=0)), 2)
+    1.0
+    """
+    p = predict_proba(images)
+    return _score_from_proba(p, eps)
+
+
+def _score_from_proba(p, eps=1e-12):
+    p_y = p.mean(axis=0, keepdims=True)
+    kl = np.sum(p * (np.log(p + eps) - np.log(p_y + eps)), axis=1)
+    return float(np.clip(np.exp(kl.mean()), 1.0, 10.0))
+
+
+def class_counts(images):
+    """Number of images the classifier assigns to each digit 0-9.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784)
+        uint8 images in 0-255 or floats in [0, 1].
+
+    Returns
+    -------
+    counts : ndarray of shape (10,), dtype int64
+        ``counts[d]`` images are predicted as digit ``d``; they sum to ``n``.
+
+    Examples
+    --------
+    >>> from mnistgen.datasets import load_mnist
+    >>> from mnistgen.metrics import class_counts
+    >>> _, (x_test, _) = load_mnist()
+    >>> int(class_counts(x_test[:100]).sum())
+    100
+    """
+    pred = predict_proba(images).argmax(axis=1)
+    return np.bincount(pred, minlength=10).astype(np.int64)
+
+
+def class_coverage(images):
+    """Share of each digit 0-9 among the images, as predicted by the classifier.
+
+    Exposes mode collapse: a generator that covers all digits gives shares
+    near 0.1 each (real MNIST test digits: 0.089 to 0.114); a collapsed one
+    piles its share on a few digits. ``class_coverage(x).min()`` (the
+    smallest class share, 0 to 0.1) is a one-number summary. Shares depend on
+    this package's classifier, whose test accuracy is about 99%.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784)
+        uint8 images in 0-255 or floats in [0, 1].
+
+    Returns
+    -------
+    shares : ndarray of shape (10,), dtype float64
+        Each in [0, 1], summing to 1.
+
+    Examples
+    --------
+    >>> from mnistgen.datasets import load_mnist
+    >>> from mnistgen.metrics import class_coverage
+    >>> _, (x_test, _) = load_mnist()
+    >>> shares = class_coverage(x_test[:300])
+    >>> shares.shape, round(float(shares.sum()), 6), bool(shares.min() > 0.05)
+    ((10,), 1.0, True)
+    """
+    counts = class_counts(images)
+    return counts / counts.sum()
+
+
+def _sqrtm_psd_product(a, b):
+    """Trace of sqrtm(a @ b) for symmetric PSD ``a`` and ``b``.
+
+    Uses sqrt(a) b sqrt(a), which is symmetric PSD and has the same
+    eigenvalues as a b; tiny negative eigenvalues from round-off are
+    clipped to 0 (the usual "small imaginary part" of scipy's sqrtm).
+    """
+    w, v = np.linalg.eigh(a)
+    sqrt_a = (v * np.sqrt(np.clip(w, 0.0, None))) @ v.T
+    m = sqrt_a @ b @ sqrt_a
+    m = (m + m.T) / 2.0
+    ev = np.linalg.eigvalsh(m)
+    return float(np.sum(np.sqrt(np.clip(ev, 0.0, None))))
+
+
+def frechet_distance(images, reference):
+    """Frechet distance between Gaussian fits of classifier features (FID analogue).
+
+    Fits a Gaussian (mean ``mu``, covariance ``S``) to the 128
+    penultimate-layer features (:func:`features`) of each image set and
+    returns ``|mu1 - mu2|^2 + tr(S1 + S2 - 2 (S1 S2)^(1/2))``. It is 0 for two
+    sets with identical feature statistics and grows without bound as they
+    differ; lower is better. Like FID, it is biased upwards for small sets:
+    compare sets of the same size.
+
+    The features come from this package's small MNIST classifier, not
+    Inception-v3, so the numbers are **not comparable to FID numbers from
+    papers**.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784)
+        Images to assess (at least 2), uint8 in 0-255 or floats in [0, 1].
+    reference : array-like of shape (m, 28, 28), (m, 28, 28, 1) or (m, 784)
+        Reference images (at least 2), usually real test digits.
+
+    Returns
+    -------
+    distance : float
+        Non-negative.
+
+    Examples
+    --------
+    >>> from mnistgen.datasets import load_mnist
+    >>> from mnistgen.metrics import frechet_distance
+    >>> _, (x_test, _) = load_mnist()
+    >>> frechet_distance(x_test[:200], x_test[:200]) < 1e-6
+    True
+    >>> noise = np.random.default_rng(0).random((200, 28, 28))
+    >>> frechet_distance(noise, x_test[:200]) > 100
+    True
+    """
+    x = _check(images, "images", min_samples=2)
+    r = _check(reference, "reference", min_samples=2)
+    feat_model = _networks()[1]
+    return _frechet_from_features(_run(feat_model, x), _run(feat_model, r))
+
+
+def _frechet_from_features(f1, f2):
+    mu1, mu2 = f1.mean(axis=0), f2.mean(axis=0)
+    s1, s2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
+    d = float(np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2.0 * _sqrtm_psd_product(s1, s2))
+    return max(d, 0.0)
+
+
+def _sq_dists(a, b):
+    """Squared Euclidean distances between rows of ``a`` and ``b``."""
+    d = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
+    return np.maximum(d, 0.0)
+
+
+def _knn_radii(f, k):
+    """Squared distance of each row of ``f`` to its k-th nearest other row."""
+    radii = np.empty(len(f))
+    for i in range(0, len(f), _BATCH):
+        d = _sq_dists(f[i : i + _BATCH], f)
+        # column 0 of the partition is the point itself (distance 0)
+        radii[i : i + _BATCH] = np.partition(d, k, axis=1)[:, k]
+    return radii
+
+
+def _coverage_of(queries, support, radii):
+    """Share of ``queries`` within the k-NN ball of at least one support point."""
+    inside = np.zeros(len(queries), dtype=bool)
+    for i in range(0, len(queries), _BATCH):
+        d = _sq_dists(queries[i : i + _BATCH], support)
+        inside[i : i + _BATCH] = (d <= radii[None, :]).any(axis=1)
+    return float(inside.mean())
+
+
+def precision_recall(images, reference, k=3):
+    """k-NN manifold precision and recall (Kynkaanniemi et al., 2019).
+
+    Each set's manifold is approximated, in the classifier's feature space
+    (:func:`features`), by the union of balls around its points whose radius
+    is the distance to the point's ``k``-th nearest neighbour in the same
+    set. *Precision* is the share of generated images that fall inside the
+    real manifold (are they realistic?); *recall* is the share of real
+    images that fall inside the generated manifold (is the variety covered?).
+    Both range from 0 to 1, higher is better. Compare sets of equal size
+    with the same ``k``.
+
+    The features come from this package's small MNIST classifier, not a
+    VGG/Inception network, so the numbers are **not comparable to those in
+    papers**.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784)
+        Generated images (more than ``k``), uint8 or floats in [0, 1].
+    reference : array-like of shape (m, 28, 28), (m, 28, 28, 1) or (m, 784)
+        Real images (more than ``k``).
+    k : int, default=3
+        Neighbourhood size.
+
+    Returns
+    -------
+    precision : float
+        In [0, 1].
+    recall : float
+        In [0, 1].
+
+    Examples
+    --------
+    >>> from mnistgen.datasets import load_mnist
+    >>> from mnistgen.metrics import precision_recall
+    >>> (x_train, _), (x_test, _) = load_mnist()
+    >>> p, r = precision_recall(x_train[:300], x_test[:300])
+    >>> p > 0.6 and r > 0.6
+    True
+    >>> noise = np.random.default_rng(0).random((300, 784))
+    >>> precision_recall(noise, x_test[:300])[0]
+    0.0
+    """
+    import numbers
+
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"k must be a positive int, got {k!r} of type {type(k).__name__}.")
+    if k < 1:
+        raise ValueError(f"k must be a positive int, got {k}.")
+    k = int(k)
+    x = _check(images, "images", min_samples=k + 1)
+    r = _check(reference, "reference", min_samples=k + 1)
+    feat_model = _networks()[1]
+    fx, fr = _run(feat_model, x), _run(feat_model, r)
+    precision = _coverage_of(fx, fr, _knn_radii(fr, k))
+    recall = _coverage_of(fr, fx, _knn_radii(fx, k))
+    return precision, recall
+
+
+def sharpness(images):
+    """Mean squared Laplacian response: a classifier-free measure of blur.
+
+    Convolves each image (pixels scaled to [0, 1]) with the 4-neighbour
+    discrete Laplacian ``[[0, 1, 0], [1, -4, 1], [0, 1, 0]]`` on its
+    interior 26x26 pixels and averages the squared response over pixels and
+    images. Sharp strokes with abrupt ink/background edges give large
+    values; blurry, smoothed digits give small ones; a constant image gives
+    0. The range is 0 to 20 (the upper bound is reached only by a
+    checkerboard); real MNIST test digits score about 0.2. It does not say
+    whether the images look like digits -- pure noise is very "sharp" -- so
+    read it next to :func:`frechet_distance`. It is defined here and has no
+    counterpart in the literature.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784)
+        uint8 images in 0-255 or floats in [0, 1].
+
+    Returns
+    -------
+    sharpness : float
+        In [0, 20]; higher is sharper.
+
+    Examples
+    --------
+    >>> from mnistgen.datasets import load_mnist
+    >>> from mnistgen.metrics import sharpness
+    >>> from scipy.ndimage import gaussian_filter
+    >>> _, (x_test, _) = load_mnist()
+    >>> real = x_test[:100] / 255.0
+    >>> blurred = gaussian_filter(real, sigma=(0, 1, 1))
+    >>> sharpness(real) > 2 * sharpness(blurred)
+    True
+    """
+    x = _check(images)[..., 0].astype(np.float64)
+    lap = (
+        x[:, :-2, 1:-1] + x[:, 2:, 1:-1] + x[:, 1:-1, :-2] + x[:, 1:-1, 2:]
+        - 4.0 * x[:, 1:-1, 1:-1]
+    )
+    return float(np.mean(lap**2))

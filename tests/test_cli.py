@@ -1,0 +1,49 @@
+"""The mnistgen command: train writes model, grid and curves; sample writes a grid."""
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from mnistgen import load
+from mnistgen.cli import main
+
+
+def test_train_and_sample(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "vae", "--epochs", "2", "--n-train", "500", "--out", str(out), "--verbose", "2"]) == 0
+    for name in ("model.mnistgen", "samples.png", "losses.png", "history.json"):
+        assert (out / name).stat().st_size > 0, name
+    printed = capsys.readouterr().out
+    assert "Epoch 2/2" in printed  # Keras progress
+    est = load(out / "model.mnistgen")
+    assert est.n_iter_ == 2 and est.sample(2).shape == (2, 28, 28)
+    assert len(json.loads((out / "history.json").read_text())["history"]["loss"]) == 2
+    grid = tmp_path / "grid.png"
+    assert main(["sample", str(out / "model.mnistgen"), "-n", "16", "--out", str(grid)]) == 0
+    assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_train_gan(tmp_path):
+    out = tmp_path / "gan"
+    assert main(["train", "gan", "--epochs", "1", "--n-train", "300", "--out", str(out), "--verbose", "0"]) == 0
+    assert load(out / "model.mnistgen").n_iter_ == 1
+
+
+def test_errors_are_reported(tmp_path, capsys):
+    assert main(["sample", str(tmp_path / "missing.mnistgen")]) == 2
+    assert "missing.mnistgen" in capsys.readouterr().err
+    assert main(["train", "vae", "--epochs", "0", "--out", str(tmp_path / "x")]) == 2
+    assert "epochs" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "flow"])
+
+
+def test_console_script_is_installed():
+    exe = shutil.which("mnistgen")
+    assert exe, "the 'mnistgen' console script is not on PATH: install with pip install -e ."
+    done = subprocess.run([exe, "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "train" in done.stdout
+    done = subprocess.run([exe, "train", "vae", "--epochs", "x"], capture_output=True, text=True)
+    assert done.returncode == 2 and "invalid int value" in done.stderr

@@ -1,0 +1,37 @@
+"""Pictures: grids, curves, latent maps return figures with the right content."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+from mnistgen.plotting import image_grid, plot_history, plot_images, plot_latent_space, plot_manifold
+
+
+def test_image_grid_places_images():
+    imgs = np.stack([np.full((3, 3), i / 5) for i in range(5)])
+    grid = image_grid(imgs, n_cols=2, pad=1)
+    assert grid.shape == (3 * 4 - 1, 2 * 4 - 1)
+    assert grid[0, 0] == 0.0 and grid[0, 4] == pytest.approx(0.2) and grid[8, 0] == pytest.approx(0.8)
+    assert grid[8, 4] == 1.0  # empty slot stays white
+
+
+def test_plots_return_figures(fitted_vae, fitted_gan, images):
+    assert plot_images(fitted_gan.sample(9)).axes
+    fig = plot_history(fitted_gan)
+    assert [l.get_label() for l in fig.axes[0].get_lines()] == ["d_loss", "g_loss", "d_real", "d_fake"]
+    assert fig.axes[0].get_title() == "GANGenerator"
+    assert plot_latent_space(fitted_vae, images, y=np.arange(len(images)) % 10).axes
+    assert plot_manifold(fitted_vae, n=4).axes
+
+
+def test_plot_errors(fitted_vae):
+    with pytest.raises(ValueError, match="Unknown history keys"):
+        plot_history(fitted_vae, keys=["nope"])
+    with pytest.raises(TypeError):
+        plot_history([1, 2, 3])
+    from sklearn.base import clone
+
+    with pytest.raises(ValueError, match="latent_dim=2"):
+        plot_manifold(clone(fitted_vae).set_params(latent_dim=3).fit(np.zeros((10, 8, 8))), n=3)
