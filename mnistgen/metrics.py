@@ -11,7 +11,8 @@ the usual measures for generative models:
 * :func:`class_coverage` -- the share of each predicted digit, which exposes
   mode collapse;
 * :func:`precision_recall` -- k-nearest-neighbour manifold precision and
-  recall (Kynkaanniemi et al., 2019) on the same features;
+  recall (Kynkaanniemi et al., 2019) on the classifier's normalised
+  convolutional features;
 * :func:`sharpness` -- mean squared Laplacian response of the pixels, a
   classifier-free measure of blur.
 
@@ -49,7 +50,7 @@ CLASSIFIER_PATH = os.path.join(os.path.dirname(__file__), "data", "mnist_classif
 
 _IMAGE_SHAPE = (28, 28)
 _BATCH = 1000
-_classifier = None  # cached (model, feature_model), see load_classifier
+_classifier = None  # cached (model, multi-output model), see load_classifier
 
 
 def build_classifier():
@@ -131,8 +132,10 @@ def load_classifier(path=None):
         from ._backend import get_keras
 
         keras = get_keras()
-        feature_model = keras.Model(model.inputs, model.get_layer("features").output)
-        _classifier = (model, feature_model)
+        # One pass gives probabilities, the 128 dense features and the 1024
+        # flattened convolutional features.
+        outputs = [model.output, model.get_layer("features").output, model.get_layer("flatten").output]
+        _classifier = (model, keras.Model(model.inputs[0], outputs))
     return model
 
 
@@ -159,9 +162,15 @@ def _check(images, what="images", min_samples=1):
     return flat.reshape(-1, 28, 28, 1)
 
 
-def _run(net, x):
-    out = [np.asarray(net(x[i : i + _BATCH], training=False)) for i in range(0, len(x), _BATCH)]
-    return np.concatenate(out, axis=0).astype(np.float64)
+def _outputs(x):
+    """(proba, dense features, L2-normalised conv features) of checked images."""
+    net = _networks()[1]
+    chunks = [net(x[i : i + _BATCH], training=False) for i in range(0, len(x), _BATCH)]
+    proba, dense, conv = (
+        np.concatenate([np.asarray(c[j]) for c in chunks], axis=0).astype(np.float64) for j in range(3)
+    )
+    conv /= np.maximum(np.linalg.norm(conv, axis=1, keepdims=True), 1e-12)
+    return proba, dense, conv
 
 
 def predict_proba(images):
@@ -182,11 +191,10 @@ def predict_proba(images):
     >>> from mnistgen.datasets import load_mnist
     >>> from mnistgen.metrics import predict_proba
     >>> _, (x_test, y_test) = load_mnist()
-    >>> (predict_proba(x_test[:200]).argmax(axis=1) == y_test[:200]).mean() > 0.95
+    >>> bool((predict_proba(x_test[:200]).argmax(axis=1) == y_test[:200]).mean() > 0.95)
     True
     """
-    x = _check(images)
-    return _run(_networks()[0], x)
+    return _outputs(_check(images))[0]
 
 
 def features(images):
@@ -212,8 +220,7 @@ def features(images):
     >>> features(x_test[:10]).shape
     (10, 128)
     """
-    x = _check(images)
-    return _run(_networks()[1], x)
+    return _outputs(_check(images))[1]
 
 
 def classifier_score(images, eps=1e-12):
@@ -243,6 +250,7 @@ def classifier_score(images, eps=1e-12):
     Examples
     --------
     >>> from mnistgen.datasets import load_mnist
+    >>> import numpy as np
     >>> from mnistgen.metrics import classifier_score
     >>> _, (x_test, _) = load_mnist()
     >>> classifier_score(x_test[:300]) > 9
@@ -361,6 +369,7 @@ def frechet_distance(images, reference):
     Examples
     --------
     >>> from mnistgen.datasets import load_mnist
+    >>> import numpy as np
     >>> from mnistgen.metrics import frechet_distance
     >>> _, (x_test, _) = load_mnist()
     >>> frechet_distance(x_test[:200], x_test[:200]) < 1e-6
@@ -371,8 +380,7 @@ def frechet_distance(images, reference):
     """
     x = _check(images, "images", min_samples=2)
     r = _check(reference, "reference", min_samples=2)
-    feat_model = _networks()[1]
-    return _frechet_from_features(_run(feat_model, x), _run(feat_model, r))
+    return _frechet_from_features(_outputs(x)[1], _outputs(r)[1])
 
 
 def _frechet_from_features(f1, f2):
@@ -410,14 +418,21 @@ def _coverage_of(queries, support, radii):
 def precision_recall(images, reference, k=3):
     """k-NN manifold precision and recall (Kynkaanniemi et al., 2019).
 
-    Each set's manifold is approximated, in the classifier's feature space
-    (:func:`features`), by the union of balls around its points whose radius
-    is the distance to the point's ``k``-th nearest neighbour in the same
-    set. *Precision* is the share of generated images that fall inside the
+    Each set's manifold is approximated, in a feature space of the
+    classifier, by the union of balls around its points whose radius is the
+    distance to the point's ``k``-th nearest neighbour in the same set. *Precision* is the share of generated images that fall inside the
     real manifold (are they realistic?); *recall* is the share of real
     images that fall inside the generated manifold (is the variety covered?).
     Both range from 0 to 1, higher is better. Compare sets of equal size
     with the same ``k``.
+
+    The feature space is the classifier's 1024 flattened convolutional
+    features (the output of its last pooling layer), each vector scaled to
+    unit length, so distances are cosine-like. Not the 128 dense features of
+    :func:`features`: the classifier maps pure noise to dense features near
+    the origin, inside the large k-NN balls of faint real digits, which gives
+    noise a precision of 1.0 there; on the normalised convolutional features
+    noise gets a precision of 0.
 
     The features come from this package's small MNIST classifier, not a
     VGG/Inception network, so the numbers are **not comparable to those in
@@ -442,6 +457,7 @@ def precision_recall(images, reference, k=3):
     Examples
     --------
     >>> from mnistgen.datasets import load_mnist
+    >>> import numpy as np
     >>> from mnistgen.metrics import precision_recall
     >>> (x_train, _), (x_test, _) = load_mnist()
     >>> p, r = precision_recall(x_train[:300], x_test[:300])
@@ -460,8 +476,7 @@ def precision_recall(images, reference, k=3):
     k = int(k)
     x = _check(images, "images", min_samples=k + 1)
     r = _check(reference, "reference", min_samples=k + 1)
-    feat_model = _networks()[1]
-    fx, fr = _run(feat_model, x), _run(feat_model, r)
+    fx, fr = _outputs(x)[2], _outputs(r)[2]
     precision = _coverage_of(fx, fr, _knn_radii(fr, k))
     recall = _coverage_of(fr, fx, _knn_radii(fx, k))
     return precision, recall
