@@ -148,7 +148,7 @@ class GANGenerator(BaseGenerator):
         return net.trainable_variables
 
     def _make_trainer(self):
-        from ._training import GANTrainer
+        from ._training import COMPILE_OPTIONS, GANTrainer
 
         trainer = GANTrainer(
             self.generator_,
@@ -157,7 +157,7 @@ class GANGenerator(BaseGenerator):
             self.g_optimizer_,
             self.d_optimizer_,
         )
-        trainer.compile()
+        trainer.compile(**COMPILE_OPTIONS)
         return trainer
 
     def _decode(self, z):

@@ -145,10 +145,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         return self.encoder_.trainable_variables + self.decoder_.trainable_variables
 
     def _make_trainer(self):
-        from ._training import VAETrainer
+        from ._training import COMPILE_OPTIONS, VAETrainer
 
         trainer = VAETrainer(self.encoder_, self.decoder_, self.latent_dim)
-        trainer.compile(optimizer=self.optimizer_)
+        trainer.compile(optimizer=self.optimizer_, **COMPILE_OPTIONS)
         return trainer
 
     def _decode(self, z):

@@ -1,0 +1,181 @@
+"""Measure what the report's VAE and GAN generate (run by hand, not in CI).
+
+Trains the report-default ``VAEGenerator`` and ``GANGenerator`` on MNIST's
+training images for several seeds, draws 10,000 samples from each, and prints
+one table of :mod:`mnistgen.metrics` numbers against the 10,000 MNIST test
+images: the VAE's test-set negative ELBO (nats), Frechet distance (FD),
+classifier score (CS), smallest class share, k-NN precision and recall, and
+sharpness, as mean +- standard deviation over seeds. Real digits give the
+ceiling rows. Samples saved by the report's own PyTorch scripts
+(``/work/shared/bench/peer_*_torch.py`` with ``OUT_NPZ``) can be scored in the
+same table with ``--peer-npz NAME=PATH``.
+
+Full run (well over an hour on 2 CPU cores)::
+
+    python benchmarks/bench_quality.py --seeds 0 1 2
+
+Uncurated 8x8 sample grids go to ``--out`` (default
+``benchmarks/results/quality``, git-ignored).
+"""
+import argparse
+import os
+import shlex
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from mnistgen import GANGenerator, VAEGenerator  # noqa: E402
+from mnistgen import metrics  # noqa: E402
+from mnistgen.datasets import load_mnist  # noqa: E402
+
+COLUMNS = ["neg. ELBO (nats)", "FD", "CS", "min share", "precision", "recall", "sharpness"]
+FORMATS = ["{:.1f}", "{:.2f}", "{:.2f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.3f}"]
+
+
+def evaluate(images, ref_feats, k=3):
+    """All metrics of one image set against precomputed reference features.
+
+    Uses the same functions as the public API, but computes each set's
+    classifier outputs once instead of once per metric.
+    """
+    x = metrics._check(images, "images", min_samples=k + 1)
+    proba, dense, conv = metrics._outputs(x)
+    ref_dense, ref_conv = ref_feats
+    shares = np.bincount(proba.argmax(1), minlength=10) / len(proba)
+    precision = metrics._coverage_of(conv, ref_conv, metrics._knn_radii(ref_conv, k))
+    recall = metrics._coverage_of(ref_conv, conv, metrics._knn_radii(conv, k))
+    return {
+        "FD": metrics._frechet_from_features(dense, ref_dense),
+        "CS": metrics._score_from_proba(proba),
+        "min share": float(shares.min()),
+        "precision": precision,
+        "recall": recall,
+        "sharpness": metrics.sharpness(images),
+    }
+
+
+def summarise(rows):
+    """Mean and sample standard deviation of each column over seeds."""
+    out = {}
+    for col in COLUMNS:
+        vals = [r[col] for r in rows if col in r]
+        if not vals:
+            continue
+        spread = float(np.std(vals, ddof=1)) if len(vals) > 1 else None
+        out[col] = (float(np.mean(vals)), spread)
+    return out
+
+
+def cell(col, stat):
+    if stat is None:
+        return "n/a"
+    fmt = FORMATS[COLUMNS.index(col)]
+    mean, spread = stat
+    return fmt.format(mean) if spread is None else f"{fmt.format(mean)} ± {fmt.format(spread)}"
+
+
+def print_table(table):
+    header = ["model", "runs"] + COLUMNS
+    body = [[name, str(n)] + [cell(c, summary.get(c)) for c in COLUMNS] for name, n, summary in table]
+    widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
+    sep = "+".join("-" * (w + 2) for w in widths)
+    line = lambda r: "| " + " | ".join(v.ljust(w) for v, w in zip(r, widths)) + " |"  # noqa: E731
+    print("+" + sep + "+")
+    print(line(header))
+    print("+" + sep.replace("-", "=") + "+")
+    for r in body:
+        print(line(r))
+    print("+" + sep + "+")
+
+
+def save_grid(images, path, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mnistgen.plotting import plot_images
+
+    fig = plot_images(np.asarray(images[:64]), n_cols=8, title=title)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+
+def load_peer(spec):
+    if "=" not in spec:
+        raise SystemExit(f"--peer-npz takes NAME=PATH, got {spec!r}")
+    name, path = spec.split("=", 1)
+    with np.load(path, allow_pickle=False) as npz:
+        samples = np.asarray(npz["samples"], dtype=np.float32).reshape(-1, 28, 28)
+    # float round-off in the peers' tanh/sigmoid outputs can leave [0, 1] by ~1e-7
+    return name, np.clip(samples, 0.0, 1.0)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs-vae", type=int, default=50, help="VAE epochs (report: 50)")
+    parser.add_argument("--epochs-gan", type=int, default=None,
+                        help="GAN epochs (default: GANGenerator's default)")
+    parser.add_argument("--n-train", type=int, default=60000, help="training images used")
+    parser.add_argument("--n-samples", type=int, default=10000, help="samples scored per model")
+    parser.add_argument("--peer-npz", nargs="*", default=[], metavar="NAME=PATH",
+                        help="score saved samples (an .npz with a 'samples' array)")
+    parser.add_argument("--models", nargs="+", default=["vae", "gan"], choices=["vae", "gan"])
+    parser.add_argument("--out", default=os.path.join("benchmarks", "results", "quality"))
+    args = parser.parse_args(argv)
+    print("command: python " + " ".join(shlex.quote(a) for a in sys.argv), flush=True)
+    os.makedirs(args.out, exist_ok=True)
+
+    (x_train, _), (x_test, _) = load_mnist()
+    x_train = x_train[: args.n_train]
+    t0 = time.perf_counter()
+    ref_feats = metrics._outputs(metrics._check(x_test))[1:]
+
+    table = []
+    real_rows = [("MNIST test set (vs itself)", x_test), ("MNIST train, first 10,000", x_train[:10000])]
+    for name, images in real_rows:
+        table.append((name, 1, summarise([evaluate(images, ref_feats)])))
+    save_grid(x_test, os.path.join(args.out, "real_test.png"), "MNIST test images")
+
+    gan_epochs = args.epochs_gan if args.epochs_gan is not None else GANGenerator().epochs
+    for model_name in args.models:
+        rows = []
+        for seed in args.seeds:
+            t = time.perf_counter()
+            if model_name == "vae":
+                est = VAEGenerator(epochs=args.epochs_vae, random_state=seed)
+            else:
+                est = GANGenerator(epochs=gan_epochs, random_state=seed)
+            est.fit(x_train)
+            fit_s = time.perf_counter() - t
+            samples = est.sample(args.n_samples, random_state=10_000 + seed)
+            row = evaluate(samples, ref_feats)
+            if model_name == "vae":
+                row["neg. ELBO (nats)"] = -est.score(x_test)
+            rows.append(row)
+            epochs = est.epochs
+            save_grid(samples, os.path.join(args.out, f"{model_name}_seed{seed}.png"),
+                      f"{model_name.upper()} seed {seed}, {epochs} epochs (uncurated)")
+            print(f"{model_name} seed {seed}: {epochs} epochs in {fit_s:.0f} s; "
+                  + ", ".join(f"{k} {v:.4g}" for k, v in row.items()), flush=True)
+        table.append((f"mnistgen {model_name.upper()} ({epochs} ep)", len(rows), summarise(rows)))
+
+    for spec in args.peer_npz:
+        name, samples = load_peer(spec)
+        row = evaluate(samples[: args.n_samples], ref_feats)
+        save_grid(samples, os.path.join(args.out, f"peer_{name}.png"), f"{name} (uncurated)")
+        print(f"{name}: " + ", ".join(f"{k} {v:.4g}" for k, v in row.items()), flush=True)
+        table.append((name, 1, summarise([row])))
+
+    print()
+    print(f"n_train={len(x_train)}, {args.n_samples} samples per model vs the 10,000 MNIST "
+          f"test images; mean ± sd over seeds {args.seeds}; total {time.perf_counter() - t0:.0f} s")
+    print_table(table)
+
+
+if __name__ == "__main__":
+    main()

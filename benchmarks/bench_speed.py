@@ -1,0 +1,223 @@
+"""Speed benchmark: mnistgen's training and sampling against the reference recipes.
+
+Run by hand (not in CI), from the repository root::
+
+    MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_speed.py \
+        --epochs 4 --torch-python /tmp/torchenv/bin/python
+
+It trains the report's VAE (batch 100) and GAN (batch 64) on the 60,000 MNIST
+training images and prints one table with, for mnistgen and for each reference
+recipe in ``../shared/bench`` (the report's PyTorch code and the plain Keras
+``train_step`` version, each run in a subprocess in the same run):
+
+* seconds per epoch (median over the epochs after the first) and images/s;
+* the FLOPs of one epoch (matrix multiplies of the forward and backward
+  passes), the achieved GFLOP/s and its fraction of this machine's float32
+  matrix-multiply rate, measured in the same run;
+* mnistgen's epoch time as a ratio to each reference;
+
+then ``sample(10_000)`` and ``transform(10_000)`` wall times, and the final
+losses (and the VAE's test-set negative ELBO) so that speed changes can be
+checked not to change what is learned.
+
+The PyTorch recipes need ``torch==2.13.0`` in a separate environment
+(``python -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch==2.13.0 numpy``);
+without ``--torch-python`` they are skipped and the table says so.
+"""
+import argparse
+import os
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BENCH = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "bench"))
+
+
+def flops_per_image(layers):
+    """Forward + backward matmul FLOPs of an MLP given its (in, out) layer sizes.
+
+    Forward is 2*in*out per layer; backward is twice that (input and weight
+    gradients), so 6*in*out in all.
+    """
+    return sum(6 * i * o for i, o in layers)
+
+
+def vae_flops(n_pixels=784, hidden=(512, 256), latent=2):
+    dims = [n_pixels, *hidden]
+    enc = list(zip(dims[:-1], dims[1:])) + [(hidden[-1], latent)] * 2
+    dec_dims = [latent, *reversed(hidden), n_pixels]
+    dec = list(zip(dec_dims[:-1], dec_dims[1:]))
+    return flops_per_image(enc + dec)
+
+
+def gan_flops(n_pixels=784, latent=100, g_units=(128, 256, 512, 1024), d_units=(512, 256)):
+    g_dims = [latent, *g_units, n_pixels]
+    g = list(zip(g_dims[:-1], g_dims[1:]))
+    d_dims = [n_pixels, *d_units, 1]
+    d = list(zip(d_dims[:-1], d_dims[1:]))
+    d_fwd = sum(2 * i * o for i, o in d)
+    # generator step: G forward+backward, D forward + input gradients only;
+    # discriminator step: D forward+backward on the real and the fake batch.
+    return flops_per_image(g) + 2 * d_fwd + 2 * flops_per_image(d)
+
+
+def matmul_rate(seconds=3.0, n=2048):
+    """Measured float32 GFLOP/s of a large square matrix multiply."""
+    from mnistgen._backend import get_tensorflow
+
+    tf = get_tensorflow()
+    a = tf.random.normal((n, n))
+    b = tf.random.normal((n, n))
+
+    @tf.function
+    def mm(a, b):
+        return tf.reduce_sum(tf.matmul(a, b))
+
+    mm(a, b).numpy()
+    reps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        mm(a, b).numpy()
+        reps += 1
+    return 2 * n**3 * reps / (time.perf_counter() - start) / 1e9
+
+
+def ours(cls, x, epochs, **params):
+    """Train ``epochs`` epochs; return (per-epoch seconds, fitted estimator)."""
+    import keras
+
+    times = []
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.t)
+
+    est = cls(epochs=epochs, random_state=0, callbacks=[Timer()], **params).fit(x)
+    return times, est
+
+
+def reference(script, epochs, python, mnist, extra_env=None):
+    """Run a reference recipe; return (per-epoch seconds, last line, all output)."""
+    env = dict(os.environ, MNIST_NPZ=mnist, **(extra_env or {}))
+    cmd = [python, os.path.join(BENCH, script), str(epochs)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=BENCH)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+    lines = [l for l in done.stdout.splitlines() if l.startswith("epoch ")]
+    times = [float(re.match(r"epoch \d+ ([\d.]+)s", l).group(1)) for l in lines]
+    return times, lines[-1], done.stdout
+
+
+def median_after_first(times):
+    return statistics.median(times[1:] if len(times) > 1 else times)
+
+
+def timed(fn, repeats=5):
+    fn()  # first call: tracing and warm-up
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per run (median over all but the first)")
+    parser.add_argument("--torch-python", default=None, help="python with torch==2.13.0 for the PyTorch recipes")
+    parser.add_argument("--mnist", default=os.environ.get("MNISTGEN_MNIST_PATH"), help="Keras-format mnist.npz")
+    parser.add_argument("--models", nargs="+", default=["vae", "gan"], choices=["vae", "gan"])
+    parser.add_argument("--skip-references", action="store_true", help="time mnistgen only")
+    args = parser.parse_args(argv)
+    if args.epochs < 2:
+        parser.error("--epochs must be at least 2 (the first epoch includes compilation)")
+
+    print("$ " + " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0])] + (argv or sys.argv[1:])))
+    from mnistgen import GANGenerator, VAEGenerator
+    from mnistgen._backend import get_tensorflow
+    from mnistgen.datasets import load_mnist
+
+    tf = get_tensorflow()
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(l.split(":", 1)[1].strip() for l in fh if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    print(f"machine: {cpu}, {os.cpu_count()} cores; TensorFlow {tf.__version__}")
+    (x_train, _), (x_test, _) = load_mnist(args.mnist)
+    n = len(x_train)
+
+    rate = matmul_rate()
+    print(f"float32 matmul rate (2048x2048, measured): {rate:.1f} GFLOP/s\n")
+
+    specs = {
+        "vae": (VAEGenerator, vae_flops(), "peer_vae_torch.py", "peer_vae_keras.py", 100),
+        "gan": (GANGenerator, gan_flops(), "peer_gan_torch.py", "peer_gan_keras.py", 64),
+    }
+    rows, quality, fitted = [], [], {}
+    for name in args.models:
+        cls, fl, torch_script, keras_script, batch = specs[name]
+        times, est = ours(cls, x_train, args.epochs)
+        fitted[name] = est
+        t_ours = median_after_first(times)
+        last = {k: round(v[-1], 3) for k, v in est.history_.items()}
+        quality.append((f"{name.upper()} mnistgen", f"{last}"))
+        if name == "vae":
+            quality[-1] = (quality[-1][0], quality[-1][1] + f"; test neg. ELBO {-est.score(x_test):.2f} nats")
+        impl_rows = [(f"{name.upper()} mnistgen", t_ours)]
+        if not args.skip_references:
+            refs = [("plain Keras", sys.executable, keras_script, None)]
+            if args.torch_python:
+                env = {"OUT_NPZ": f"/tmp/bench_speed_{name}.npz"} if name == "vae" else None
+                refs.append(("PyTorch (report)", args.torch_python, torch_script, env))
+            for label, python, script, env in refs:
+                r_times, last_line, out = reference(script, args.epochs, python, args.mnist, env)
+                impl_rows.append((f"{name.upper()} {label}", median_after_first(r_times)))
+                extra = re.search(r"test_neg_elbo ([\d.]+)", out)
+                quality.append((f"{name.upper()} {label}", last_line.split("s ", 1)[1]
+                                + (f"; test neg. ELBO {extra.group(1)} nats" if extra else "")))
+        for label, t in impl_rows:
+            gflops = fl * n / 1e9
+            rows.append((label, batch, t, n / t, gflops, gflops / t, gflops / t / rate, t_ours / t))
+        if args.torch_python is None and not args.skip_references:
+            rows.append((f"{name.upper()} PyTorch (report)", batch, None, None, None, None, None, None))
+
+    header = ("implementation", "batch", "s/epoch", "images/s", "GFLOP/epoch", "GFLOP/s",
+              "of matmul rate", "mnistgen time / this")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for label, batch, t, ips, gfl, gfs, frac, ratio in rows:
+        if t is None:
+            print(f"| {label} | {batch} | not run (no --torch-python) | | | | | |")
+            continue
+        print(f"| {label} | {batch} | {t:.2f} | {ips:,.0f} | {gfl:.0f} | {gfs:.1f} | {frac:.0%} | {ratio:.2f}x |")
+
+    print("\n| call | seconds (median of 5, after the first) |\n|---|---|")
+    if "vae" in fitted:
+        vae = fitted["vae"]
+        print(f"| VAE sample(10_000) | {timed(lambda: vae.sample(10_000)):.3f} |")
+        print(f"| VAE transform(10_000) | {timed(lambda: vae.transform(x_test)):.3f} |")
+    if "gan" in fitted:
+        gan = fitted["gan"]
+        print(f"| GAN sample(10_000) | {timed(lambda: gan.sample(10_000)):.3f} |")
+
+    print(f"\nLast-epoch losses after {args.epochs} epochs (same data, random_state 0 for mnistgen):")
+    for label, text in quality:
+        print(f"- {label}: {text}")
+
+
+if __name__ == "__main__":
+    main()
