@@ -1,9 +1,13 @@
 """Keras training loops: the input pipeline and one ``train_step`` per model.
 
 The estimators never loop over batches in Python: they hand a ``tf.data``
-pipeline to ``keras.Model.fit`` of a small "trainer" model whose
-``train_step`` runs one whole update in a compiled TensorFlow function. Keras
-then provides the progress bar, callbacks and per-epoch history.
+pipeline to ``keras.Model.fit`` of a small "trainer" model. Each element of
+the pipeline is a *group* of up to :data:`STEPS_PER_CALL` mini-batches, and
+the trainer's ``train_step`` runs one optimizer update per mini-batch in a
+loop inside a single XLA-compiled function. The updates, their order and
+the batches are exactly those of a plain one-batch-per-step loop; only the
+per-step overhead of going back to Python goes away. Keras then provides the
+progress bar (one tick per group), callbacks and per-epoch history.
 """
 from ._backend import get_keras, get_tensorflow
 
@@ -11,26 +15,61 @@ keras = get_keras()
 tf = get_tensorflow()
 ops = keras.ops
 
-__all__ = ["make_dataset", "VAETrainer", "GANTrainer", "vae_terms", "COMPILE_OPTIONS"]
+__all__ = [
+    "make_dataset",
+    "VAETrainer",
+    "GANTrainer",
+    "vae_terms",
+    "COMPILE_OPTIONS",
+    "STEPS_PER_CALL",
+]
 
-#: How trainers are compiled: each training step is one XLA-compiled function.
+#: How trainers are compiled: each ``train_step`` is one XLA-compiled function.
 COMPILE_OPTIONS = {"jit_compile": True}
 
+#: Mini-batches trained per call of the compiled function (one Keras "step").
+STEPS_PER_CALL = 50
 
-def make_dataset(X, batch_size, seed):
-    """Shuffled batches of ``X`` (float32 rows), reshuffled every epoch.
 
-    The data stays one tensor; only row indices are shuffled and each batch
-    is gathered in the graph.
+def make_dataset(X, batch_size, seed, steps_per_call=None):
+    """Shuffled groups of mini-batches of ``X``, reshuffled every epoch.
+
+    Each epoch draws one seeded permutation of the rows and cuts it into
+    mini-batches of ``batch_size`` (the last one smaller if ``batch_size``
+    does not divide the number of rows), exactly as ``shuffle().batch()``
+    would. Consecutive full mini-batches are stacked into groups of up to
+    ``steps_per_call`` (default :data:`STEPS_PER_CALL`); the last, smaller
+    mini-batch comes alone.
+
+    Returns
+    -------
+    dataset : tf.data.Dataset
+        Elements of shape ``(steps, rows, n_features)``, float32. The data
+        stays one tensor; only row indices are shuffled and each group is
+        gathered in the graph.
     """
+    steps_per_call = steps_per_call or STEPS_PER_CALL
     n = X.shape[0]
+    n_full, rest = divmod(n, batch_size)
     data = tf.constant(X)
+
+    def split(perm):
+        full = tf.reshape(perm[: n_full * batch_size], (n_full, batch_size))
+        groups = tf.data.Dataset.from_tensor_slices(full).batch(steps_per_call)
+        if rest:
+            tail = tf.data.Dataset.from_tensors(tf.reshape(perm[n_full * batch_size :], (1, rest)))
+            groups = tail if n_full == 0 else groups.concatenate(tail)
+        return groups
+
+    n_groups = -(-n_full // steps_per_call) + (1 if rest else 0)
     return (
         tf.data.Dataset.range(n)
         .shuffle(n, seed=seed, reshuffle_each_iteration=True)
-        .batch(batch_size)
-        .map(lambda idx: tf.gather(data, idx), num_parallel_calls=tf.data.AUTOTUNE)
-        .prefetch(tf.data.AUTOTUNE)
+        .batch(n)
+        .flat_map(split)
+        .apply(tf.data.experimental.assert_cardinality(n_groups))
+        .map(lambda idx: tf.gather(data, idx))
+        .prefetch(2)
     )
 
 
@@ -64,10 +103,25 @@ class _SeededTrainer(keras.Model):
         """Restart the noise stream from ``seed``."""
         self.noise.state.assign(ops.convert_to_tensor([seed, 0], dtype=self.noise.state.dtype))
 
+    def train_step(self, batches):
+        """Train on each mini-batch of ``batches`` (steps, rows, features) in turn."""
+        if len(batches.shape) == 2:  # a single mini-batch
+            batches = batches[None]
+
+        def body(i):
+            self._report(*self.train_batch(batches[i]))
+            return (i + 1,)
+
+        tf.while_loop(lambda i: i < tf.shape(batches)[0], body, (tf.constant(0),))
+        return {t.name: t.result() for t in self._trackers}
+
+    def train_batch(self, x):  # pragma: no cover - abstract
+        """One optimizer update on mini-batch ``x``; return the values to log."""
+        raise NotImplementedError
+
     def _report(self, *values):
         for tracker, value in zip(self._trackers, values):
             tracker.update_state(value)
-        return {t.name: t.result() for t in self._trackers}
 
 
 class VAETrainer(_SeededTrainer):
@@ -82,7 +136,7 @@ class VAETrainer(_SeededTrainer):
         self.decoder = decoder
         self.latent_dim = latent_dim
 
-    def train_step(self, x):
+    def train_batch(self, x):
         eps = keras.random.normal((ops.shape(x)[0], self.latent_dim), seed=self.noise)
         with tf.GradientTape() as tape:
             reconstruction, kl = vae_terms(x, self.encoder, self.decoder, eps, training=True)
@@ -91,7 +145,7 @@ class VAETrainer(_SeededTrainer):
         variables = self.trainable_variables
         grads = tape.gradient(loss, variables)
         self.optimizer.apply_gradients(zip(grads, variables))
-        return self._report(total, reconstruction, kl)
+        return total, reconstruction, kl
 
 
 class GANTrainer(_SeededTrainer):
@@ -111,7 +165,7 @@ class GANTrainer(_SeededTrainer):
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
 
-    def train_step(self, real):
+    def train_batch(self, real):
         real = real * 2.0 - 1.0
         n = ops.shape(real)[0]
         z = keras.random.normal((n, self.latent_dim), seed=self.noise)
@@ -133,4 +187,4 @@ class GANTrainer(_SeededTrainer):
             d_loss = ops.mean(ops.binary_crossentropy(targets, scores))
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
         d_real, d_fake = scores[:n], scores[n:]
-        return self._report(d_loss, g_loss, ops.mean(d_real), ops.mean(d_fake))
+        return d_loss, g_loss, ops.mean(d_real), ops.mean(d_fake)

@@ -54,7 +54,7 @@ def test_one_step_is_generator_then_discriminator_on_the_same_batch():
     g, d, (go, do) = make()
     trainer = GANTrainer(g, d, 4, go, do, seed=7)
     trainer.compile()
-    logs = trainer.train_step(ops.convert_to_tensor(real))
+    logs = trainer.train_step(ops.convert_to_tensor(real[None]))  # a group of one batch
 
     # by hand: same z (same seed stream), G step first, then D on the G output
     g2, d2, (go2, do2) = make()
