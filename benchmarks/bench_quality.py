@@ -6,20 +6,30 @@ one table of :mod:`mnistgen.metrics` numbers against the 10,000 MNIST test
 images: the VAE's test-set negative ELBO (nats), Frechet distance (FD),
 classifier score (CS), smallest class share, k-NN precision and recall, and
 sharpness, as mean +- standard deviation over seeds. Real digits give the
-ceiling rows. Samples saved by the report's own PyTorch scripts
-(``/work/shared/bench/peer_*_torch.py`` with ``OUT_NPZ``) can be scored in the
-same table with ``--peer-npz NAME=PATH``.
+ceiling rows.
 
-Full run (well over an hour on 2 CPU cores)::
+With ``--torch-python`` (a Python with ``torch==2.13.0``) the same run also
+trains the report's own PyTorch code (``../shared/bench/peer_vae_torch.py``
+and ``peer_gan_torch.py`` with ``OUT_NPZ``) for the same numbers of epochs and
+scores its saved samples with the same metrics: its VAE's test-set negative
+ELBO and samples, and its GAN's samples drawn both with batch norm in
+inference mode (as ``GANGenerator.sample`` does) and with batch statistics
+(as the report's figures were drawn). Other saved samples can be scored with
+``--peer-npz NAME=PATH``.
 
-    python benchmarks/bench_quality.py --seeds 0 1 2
+Full run (about 70 minutes on 2 CPU cores)::
+
+    MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_quality.py \
+        --seeds 0 1 2 --torch-python /tmp/torchenv/bin/python
 
 Uncurated 8x8 sample grids go to ``--out`` (default
 ``benchmarks/results/quality``, git-ignored).
 """
 import argparse
 import os
+import re
 import shlex
+import subprocess
 import sys
 import time
 
@@ -30,6 +40,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from mnistgen import GANGenerator, VAEGenerator  # noqa: E402
 from mnistgen import metrics  # noqa: E402
 from mnistgen.datasets import load_mnist  # noqa: E402
+
+BENCH = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                      "shared", "bench"))
+#: Epochs after which peer_gan_torch.py saves samples.
+PEER_GAN_EPOCHS = (1, 5, 10, 20, 30, 50, 100, 200)
 
 COLUMNS = ["neg. ELBO (nats)", "FD", "CS", "min share", "precision", "recall", "sharpness"]
 FORMATS = ["{:.1f}", "{:.2f}", "{:.2f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.3f}"]
@@ -114,6 +129,19 @@ def load_peer(spec):
     return name, np.clip(samples, 0.0, 1.0)
 
 
+def run_peer(script, epochs, python, out_npz):
+    """Train a reference recipe with ``OUT_NPZ``; return (seconds, stdout)."""
+    env = dict(os.environ, OUT_NPZ=out_npz)
+    env.setdefault("MNIST_NPZ", os.environ.get("MNISTGEN_MNIST_PATH", ""))
+    cmd = [python, os.path.join(BENCH, script), str(epochs)]
+    print("running " + " ".join(shlex.quote(c) for c in cmd), flush=True)
+    t = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=BENCH)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
+    return time.perf_counter() - t, done.stdout
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -125,6 +153,8 @@ def main(argv=None):
     parser.add_argument("--peer-npz", nargs="*", default=[], metavar="NAME=PATH",
                         help="score saved samples (an .npz with a 'samples' array)")
     parser.add_argument("--models", nargs="+", default=["vae", "gan"], choices=["vae", "gan"])
+    parser.add_argument("--torch-python", default=None,
+                        help="python with torch==2.13.0: also train and score the report's PyTorch code")
     parser.add_argument("--out", default=os.path.join("benchmarks", "results", "quality"))
     args = parser.parse_args(argv)
     print("command: python " + " ".join(shlex.quote(a) for a in sys.argv), flush=True)
@@ -164,10 +194,40 @@ def main(argv=None):
                   + ", ".join(f"{k} {v:.4g}" for k, v in row.items()), flush=True)
         table.append((f"mnistgen {model_name.upper()} ({epochs} ep)", len(rows), summarise(rows)))
 
-    for spec in args.peer_npz:
+    peers = list(args.peer_npz)
+    if args.torch_python:
+        os.makedirs(os.path.join(args.out, "peers"), exist_ok=True)
+        if "vae" in args.models:
+            path = os.path.join(args.out, "peers", "vae_torch.npz")
+            secs, out = run_peer("peer_vae_torch.py", args.epochs_vae, args.torch_python, path)
+            elbo = float(re.search(r"test_neg_elbo ([\d.]+)", out).group(1))
+            print(f"report PyTorch VAE: {args.epochs_vae} epochs in {secs:.0f} s; "
+                  f"test neg. ELBO {elbo:.2f}", flush=True)
+            peers.append((f"report's PyTorch VAE ({args.epochs_vae} ep)", path, elbo))
+        if "gan" in args.models:
+            if gan_epochs not in PEER_GAN_EPOCHS:
+                print(f"peer_gan_torch.py saves samples only after {PEER_GAN_EPOCHS} epochs; "
+                      f"not run for {gan_epochs}", flush=True)
+            else:
+                path = os.path.join(args.out, "peers", "gan_torch.npz")
+                secs, _ = run_peer("peer_gan_torch.py", gan_epochs, args.torch_python, path)
+                print(f"report PyTorch GAN: {gan_epochs} epochs in {secs:.0f} s", flush=True)
+                stem = path[:-4] + f"_e{gan_epochs}"
+                peers.append((f"report's PyTorch GAN ({gan_epochs} ep, BN inference)",
+                              stem + ".npz", None))
+                peers.append((f"report's PyTorch GAN ({gan_epochs} ep, BN batch stats)",
+                              stem + "_train.npz", None))
+
+    for spec in peers:
+        elbo = None
+        if isinstance(spec, tuple):
+            spec, elbo = f"{spec[0]}={spec[1]}", spec[2]
         name, samples = load_peer(spec)
         row = evaluate(samples[: args.n_samples], ref_feats)
-        save_grid(samples, os.path.join(args.out, f"peer_{name}.png"), f"{name} (uncurated)")
+        if elbo is not None:
+            row["neg. ELBO (nats)"] = elbo
+        slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+        save_grid(samples, os.path.join(args.out, f"peer_{slug}.png"), f"{name} (uncurated)")
         print(f"{name}: " + ", ".join(f"{k} {v:.4g}" for k, v in row.items()), flush=True)
         table.append((name, 1, summarise([row])))
 

@@ -32,7 +32,7 @@ class GANGenerator(BaseGenerator):
         Generator hidden widths; all but the first get batch normalisation.
     discriminator_units : tuple of int, default=(512, 256)
         Discriminator hidden widths.
-    epochs : int, default=60
+    epochs : int, default=100
         Epochs that :meth:`fit` trains.
     batch_size : int, default=64
         Images per step.
@@ -97,7 +97,7 @@ class GANGenerator(BaseGenerator):
         latent_dim=100,
         generator_units=(128, 256, 512, 1024),
         discriminator_units=(512, 256),
-        epochs=60,
+        epochs=100,
         batch_size=64,
         learning_rate=2e-4,
         beta_1=0.5,
