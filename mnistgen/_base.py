@@ -7,13 +7,14 @@ and ``save``. Subclasses say which networks they build, how one training step
 works (a Keras "trainer" model) and how latent codes become images.
 """
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_images, check_n_samples
+from ._validation import check_images, check_n_samples, to_unit_float
 
 __all__ = ["BaseGenerator"]
 
@@ -86,6 +87,10 @@ class BaseGenerator(BaseEstimator):
             raise ValueError(f"verbose must be 0, 1 or 2, got {self.verbose!r}.")
         if not isinstance(self.warm_start, (bool, np.bool_)):
             raise TypeError(f"warm_start must be a bool, got {self.warm_start!r}.")
+        if not (isinstance(self.on_divergence, str) and self.on_divergence in ("raise", "restore")):
+            raise ValueError(
+                f"on_divergence must be 'raise' or 'restore', got {self.on_divergence!r}."
+            )
         if self.callbacks is not None:
             cbs = self.callbacks
             if not isinstance(cbs, (list, tuple)):
@@ -265,8 +270,16 @@ class BaseGenerator(BaseEstimator):
         self.n_iter_ = 0
 
     def _train(self, X, epochs):
-        """Run ``epochs`` epochs of Keras ``fit`` and extend ``history_``."""
-        from ._training import make_dataset
+        """Run ``epochs`` epochs of Keras ``fit``, extending ``history_``.
+
+        ``history_`` and ``n_iter_`` grow at the end of each completed epoch
+        (see :class:`~mnistgen._training.EpochGuard`). If an epoch's loss is
+        NaN or infinite, or the user interrupts training (Ctrl-C), the
+        weights and optimizer state go back to the end of the last completed
+        epoch: a divergence then raises ``FloatingPointError`` (or warns, with
+        ``on_divergence="restore"``), an interruption warns and returns.
+        """
+        from ._training import EpochGuard, make_dataset
 
         # A fresh, reproducible pair of seeds for each call: the same
         # random_state and data give the same run, and successive calls
@@ -281,17 +294,52 @@ class BaseGenerator(BaseEstimator):
             getattr(self, name).learning_rate = self.learning_rate
         trainer.reseed(int(noise_seed) % (2**31 - 1))
         dataset = make_dataset(X, self.batch_size, int(shuffle_seed) % (2**31 - 1))
-        history = trainer.fit(
-            dataset,
-            epochs=epochs,
-            verbose=int(self.verbose),
-            shuffle=False,  # make_dataset shuffles, seeded
-            callbacks=list(self.callbacks) if self.callbacks else None,
-        )
-        done = len(history.history.get(self._history_keys[0], []))
-        for key in self._history_keys:
-            self.history_[key].extend(float(v) for v in history.history[key])
-        self.n_iter_ += done
+        guard = EpochGuard(self, self._state_variables())
+        callbacks = [guard] + list(self.callbacks or [])
+        for callback in callbacks[1:]:
+            if hasattr(callback, "set_estimator"):
+                callback.set_estimator(self)
+        try:
+            trainer.fit(
+                dataset,
+                epochs=epochs,
+                verbose=int(self.verbose),
+                shuffle=False,  # make_dataset shuffles, seeded
+                callbacks=callbacks,
+            )
+        except KeyboardInterrupt:
+            guard.restore()
+            self.__dict__.pop("_trainer", None)
+            warnings.warn(
+                f"Training was interrupted (KeyboardInterrupt) during epoch "
+                f"{self.n_iter_ + 1}. The estimator keeps the weights, optimizer "
+                f"state and history_ of the {self.n_iter_} epoch(s) completed; "
+                "call partial_fit, or fit with warm_start=True, to continue.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return
+        if guard.diverged is not None:
+            guard.restore()
+            epoch, key, value = guard.diverged
+            message = (
+                f"Training diverged: the loss '{key}' was {value} in epoch "
+                f"{epoch}. The weights and optimizer state were restored to the "
+                f"end of epoch {self.n_iter_}, the last with finite losses, and "
+                "history_ stops there. Try a smaller learning_rate."
+            )
+            if self.on_divergence == "raise":
+                raise FloatingPointError(message)
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+    def _state_variables(self):
+        """Every variable that training changes: networks and optimizers."""
+        variables = []
+        for name in self._network_attributes:
+            variables.extend(getattr(self, name).weights)
+        for name in self._optimizer_attributes:
+            variables.extend(getattr(self, name).variables)
+        return variables
 
     def _to_rows(self, flat):
         """Reshape flat images to the layout of one training row."""
@@ -304,6 +352,16 @@ class BaseGenerator(BaseEstimator):
             stop = min(start + _CHUNK, X.shape[0])
             out[start:stop] = fn(X[start:stop])
         return out
+
+    def _map_image_chunks(self, fn, X, n_out, dtype=np.float32):
+        """Validate images ``X`` and apply ``fn`` to float32 chunks of them.
+
+        Pixel values are checked and scaled one chunk at a time, so that
+        encoding a large uint8 array never holds a float copy of all of it.
+        """
+        check_is_fitted(self)
+        flat, _, _ = check_images(X, image_shape=self.image_shape_, convert=False)
+        return self._map_chunks(lambda chunk: fn(to_unit_float(chunk)), flat, n_out, dtype)
 
     def _json_params(self):
         """Parameters as JSON values (callbacks and RandomState are dropped)."""

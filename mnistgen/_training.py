@@ -188,3 +188,46 @@ class GANTrainer(_SeededTrainer):
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
         d_real, d_fake = scores[:n], scores[n:]
         return d_loss, g_loss, ops.mean(d_real), ops.mean(d_fake)
+
+
+class EpochGuard(keras.callbacks.Callback):
+    """Keep an estimator consistent with the epochs that training completed.
+
+    At the end of every epoch whose logs are all finite, the guard appends
+    them to the estimator's ``history_``, counts the epoch in ``n_iter_`` and
+    copies ``variables`` (weights, batch-norm statistics, optimizer state)
+    as the last good state. An epoch with a NaN or infinite log stops
+    training and is recorded in :attr:`diverged`; :meth:`restore` puts the
+    last good state back. Listed first among the callbacks, so that later
+    callbacks (checkpoints) see the estimator as of the finished epoch.
+    """
+
+    def __init__(self, estimator, variables):
+        super().__init__()
+        self.estimator = estimator
+        self.variables = list(variables)
+        self.diverged = None
+        self._good = None
+
+    def on_train_begin(self, logs=None):
+        self._good = [v.numpy() for v in self.variables]
+
+    def on_epoch_end(self, epoch, logs=None):
+        import math
+
+        est = self.estimator
+        values = {key: float(logs[key]) for key in est._history_keys}
+        bad = [(k, v) for k, v in values.items() if not math.isfinite(v)]
+        if bad:
+            self.diverged = (est.n_iter_ + 1, bad[0][0], bad[0][1])
+            self.model.stop_training = True
+            return
+        for key, value in values.items():
+            est.history_[key].append(value)
+        est.n_iter_ += 1
+        self._good = [v.numpy() for v in self.variables]
+
+    def restore(self):
+        """Assign the last good values back to the variables."""
+        for var, value in zip(self.variables, self._good):
+            var.assign(value)

@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_images", "check_latent", "check_n_samples", "image_layout"]
+__all__ = ["check_images", "check_latent", "check_n_samples", "image_layout", "to_unit_float"]
 
 
 def _as_numeric_array(X, what):
@@ -99,7 +99,7 @@ def image_layout(shape):
     return image_shape, tuple(shape[1:])
 
 
-def check_images(X, *, image_shape=None, what="X"):
+def check_images(X, *, image_shape=None, what="X", convert=True):
     """Validate images and return them as flat float32 rows in [0, 1].
 
     Parameters
@@ -114,11 +114,17 @@ def check_images(X, *, image_shape=None, what="X"):
         and width.
     what : str, default="X"
         Name of the argument, used in error messages.
+    convert : bool, default=True
+        If False, check only the shape and return the flat rows in their
+        own dtype (a view where possible, no copy); pass chunks of them to
+        :func:`to_unit_float` to check the values and scale them. This keeps
+        the memory of encoding a large array to one chunk at a time.
 
     Returns
     -------
     X_flat : ndarray of shape (n, H*W), dtype float32
-        The images, one flattened row each, scaled to [0, 1].
+        The images, one flattened row each, scaled to [0, 1] (with
+        ``convert=False``: unscaled, in the input's dtype).
     image_shape : tuple of int
         ``(H, W)``.
     row_shape : tuple of int
@@ -170,6 +176,25 @@ def check_images(X, *, image_shape=None, what="X"):
         found_image_shape = tuple(image_shape)
 
     flat = arr.reshape(arr.shape[0], n_pixels)
+    if convert:
+        flat = to_unit_float(flat, what)
+    return flat, found_image_shape, row_shape
+
+
+def to_unit_float(flat, what="X"):
+    """Check pixel values and scale them to float32 in [0, 1].
+
+    Parameters
+    ----------
+    flat : ndarray of shape (n, d)
+        Numeric pixel rows (bool, integers in 0-255 or floats in [0, 1]).
+    what : str, default="X"
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    flat : ndarray of shape (n, d), dtype float32
+    """
     kind = flat.dtype.kind
     if kind == "b":
         out = flat.astype(np.float32)
@@ -198,7 +223,7 @@ def check_images(X, *, image_shape=None, what="X"):
                 "by 255, or pass them as uint8."
             )
         out = np.asarray(flat, dtype=np.float32)
-    return out, found_image_shape, row_shape
+    return out
 
 
 def check_latent(Z, latent_dim, what="Z"):

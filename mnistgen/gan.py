@@ -52,6 +52,12 @@ class GANGenerator(BaseGenerator):
     warm_start : bool, default=False
         If True, :meth:`fit` on a fitted estimator continues from the current
         weights and optimizer state.
+    on_divergence : {"raise", "restore"}, default="raise"
+        What happens when an epoch ends with a NaN or infinite loss: training
+        stops and the weights and optimizer state go back to the end of the
+        last epoch with finite losses; then ``"raise"`` raises a
+        ``FloatingPointError`` naming the epoch and the loss, ``"restore"``
+        only warns (``RuntimeWarning``) and returns the estimator.
 
     Attributes
     ----------
@@ -105,6 +111,7 @@ class GANGenerator(BaseGenerator):
         verbose=0,
         callbacks=None,
         warm_start=False,
+        on_divergence="raise",
     ):
         self.latent_dim = latent_dim
         self.generator_units = generator_units
@@ -117,6 +124,7 @@ class GANGenerator(BaseGenerator):
         self.verbose = verbose
         self.callbacks = callbacks
         self.warm_start = warm_start
+        self.on_divergence = on_divergence
 
     # -- model-specific hooks --------------------------------------------
     def _check_params(self):

@@ -4,7 +4,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseGenerator, _check_units
-from ._validation import check_images, check_latent
+from ._validation import check_latent
 
 __all__ = ["VAEGenerator"]
 
@@ -56,6 +56,12 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     warm_start : bool, default=False
         If True, :meth:`fit` on a fitted estimator continues from the current
         weights (and optimizer state) instead of starting again.
+    on_divergence : {"raise", "restore"}, default="raise"
+        What happens when an epoch ends with a NaN or infinite loss: training
+        stops and the weights and optimizer state go back to the end of the
+        last epoch with finite losses; then ``"raise"`` raises a
+        ``FloatingPointError`` naming the epoch and the loss, ``"restore"``
+        only warns (``RuntimeWarning``) and returns the estimator.
 
     Attributes
     ----------
@@ -109,6 +115,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         verbose=0,
         callbacks=None,
         warm_start=False,
+        on_divergence="raise",
     ):
         self.latent_dim = latent_dim
         self.hidden_units = hidden_units
@@ -119,6 +126,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         self.verbose = verbose
         self.callbacks = callbacks
         self.warm_start = warm_start
+        self.on_divergence = on_divergence
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -180,9 +188,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         >>> VAEGenerator(latent_dim=3, epochs=1, random_state=0).fit(X).transform(X).shape
         (100, 3)
         """
-        check_is_fitted(self)
-        X, _, _ = check_images(X, image_shape=self.image_shape_)
-        return self._map_chunks(
+        return self._map_image_chunks(
             lambda x: self.encoder_(x, training=False)[0], X, self.latent_dim
         )
 
@@ -241,8 +247,6 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         >>> bool((vae.score_samples(X) < 0).all())
         True
         """
-        check_is_fitted(self)
-        X, _, _ = check_images(X, image_shape=self.image_shape_)
         eps = np.random.default_rng(0).standard_normal((_SCORE_DRAWS, self.latent_dim)).astype(np.float32)
 
         def elbo(x):
@@ -254,7 +258,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
                 total = total + np.asarray(rec, dtype=np.float64) + np.asarray(kl, dtype=np.float64)
             return (-total / _SCORE_DRAWS)[:, None]
 
-        return self._map_chunks(elbo, X, 1, dtype=np.float64)[:, 0]
+        return self._map_image_chunks(elbo, X, 1, dtype=np.float64)[:, 0]
 
     def score(self, X, y=None):
         """Mean evidence lower bound of ``X`` in nats (higher is better).
