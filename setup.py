@@ -25,7 +25,9 @@ setup(
         "matplotlib>=3.6",
     ],
     extras_require={
-        "test": ["pytest>=7"],
+        # hypothesis: the property-based tests that feed random shapes,
+        # dtypes and values to fit/transform/sample/load (tests/test_fuzz.py).
+        "test": ["pytest>=7", "hypothesis>=6"],
         "docs": ["sphinx>=7", "pydata-sphinx-theme", "numpydoc", "sphinx-gallery"],
     },
     entry_points={"console_scripts": ["mnistgen=mnistgen.cli:main"]},

@@ -39,34 +39,17 @@ exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb",
 default_role = "py:obj"
 nitpicky = False
 
-# Parts written by other engineers join the site only once they exist:
-# ``quality.rst`` (listed in index.rst's toctree) and the module
-# ``mnistgen.metrics`` (its reference page ``generated/api_metrics.rst`` is
-# written here from the module's ``__all__`` and listed in api.rst's
-# toctree). While one is missing, its toctree line is dropped (see setup).
+# The reference page of ``mnistgen.metrics`` (``generated/api_metrics.rst``,
+# listed in api.rst's toctree) is written here from the module's ``__all__``,
+# so that a new metric is documented as soon as it is exported.
 GENERATED = HERE / "generated"
 METRICS_PAGE = GENERATED / "api_metrics.rst"
-HAS_QUALITY = (HERE / "quality.rst").exists()
-HAS_METRICS = (ROOT / "mnistgen" / "metrics.py").exists()
-OPTIONAL_ENTRIES = {
-    "quality": ("index", HAS_QUALITY),
-    "generated/api_metrics": ("api", HAS_METRICS),
-}
 
 
 def _write_metrics_page():
-    if METRICS_PAGE.exists():
-        METRICS_PAGE.unlink()
-    if not HAS_METRICS:
-        return
-    import importlib
+    import mnistgen.metrics as metrics
 
-    metrics = importlib.import_module("mnistgen.metrics")
-    names = getattr(metrics, "__all__", None) or [
-        n for n, v in vars(metrics).items()
-        if not n.startswith("_") and callable(v)
-        and getattr(v, "__module__", None) == "mnistgen.metrics"
-    ]
+    names = metrics.__all__
     lines = [
         "Sample-quality metrics",
         "======================",
@@ -88,14 +71,6 @@ def _write_metrics_page():
 _write_metrics_page()
 
 
-def _drop_missing_toctree_entries(app, docname, source):
-    for entry, (parent, present) in OPTIONAL_ENTRIES.items():
-        if docname == parent and not present:
-            source[0] = "\n".join(
-                line for line in source[0].split("\n") if line.strip() != entry
-            )
-
-
 def _escape_stars(app, what, name, obj, options, lines):
     # Some return types read "(n_samples, *image row shape)": a bare "*" that
     # reStructuredText takes for the start of emphasis. Escape it before
@@ -105,7 +80,6 @@ def _escape_stars(app, what, name, obj, options, lines):
 
 
 def setup(app):
-    app.connect("source-read", _drop_missing_toctree_entries)
     app.connect("autodoc-process-docstring", _escape_stars, priority=400)
 
 

@@ -32,6 +32,7 @@ PUBLIC_NAMES = [
     "mnistgen.persistence.save",
     "mnistgen.persistence.load",
     "mnistgen.cli.main",
+    "mnistgen.callbacks.ModelCheckpoint",
 ]
 
 
@@ -72,5 +73,5 @@ def test_docs_build(tmp_path):
         if not name.startswith("mnistgen.metrics."):
             assert f"generated/{name}.html" in api, name
     for page in ("index", "install", "quickstart", "user_guide", "models",
-                 "performance", "auto_examples/index"):
+                 "performance", "quality", "reliability", "auto_examples/index"):
         assert (out / f"{page}.html").is_file(), page
