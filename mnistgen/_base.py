@@ -13,7 +13,14 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_images, check_n_samples
+from ._validation import (
+    check_conv_shape,
+    check_images,
+    check_labels,
+    check_n_samples,
+    labels_to_indices,
+    one_hot,
+)
 
 __all__ = ["BaseGenerator"]
 
@@ -101,6 +108,20 @@ class BaseGenerator(BaseEstimator):
                     )
         check_random_state(self.random_state)
 
+    def _check_model_options(self):
+        """Validate ``architecture``, ``conv_filters`` and ``conditional``."""
+        if self.architecture not in ("mlp", "conv"):
+            raise ValueError(
+                f"architecture must be 'mlp' or 'conv', got {self.architecture!r}."
+            )
+        _check_units("conv_filters", self.conv_filters)
+        if not isinstance(self.conditional, (bool, np.bool_)):
+            raise TypeError(f"conditional must be a bool, got {self.conditional!r}.")
+
+    def _n_classes(self):
+        """Classes of a fitted conditional model, 0 for an unconditional one."""
+        return len(self.classes_) if self.conditional else 0
+
     def _build(self, n_features, seed):  # pragma: no cover - abstract
         """Create the networks and optimizers as fitted attributes."""
         raise NotImplementedError
@@ -109,8 +130,8 @@ class BaseGenerator(BaseEstimator):
         """Return a compiled ``keras.Model`` whose ``train_step`` trains."""
         raise NotImplementedError
 
-    def _decode(self, z):  # pragma: no cover - abstract
-        """Map a chunk of float32 latent codes to flat images in [0, 1]."""
+    def _decode(self, z, labels=None):  # pragma: no cover - abstract
+        """Map a chunk of float32 latent codes (and one-hot labels) to flat images in [0, 1]."""
         raise NotImplementedError
 
     def _optimizer_variables(self, name):  # pragma: no cover - abstract
@@ -121,6 +142,9 @@ class BaseGenerator(BaseEstimator):
         """Check that loaded networks are what the parameters build."""
         reference = type(self)(**self.get_params(deep=False))
         reference._check_params()
+        reference.image_shape_ = self.image_shape_
+        if self.conditional:
+            reference.classes_ = self.classes_
         reference._build(self.n_features_in_, 0)
         for name in self._network_attributes:
             found = [tuple(w.shape) for w in getattr(self, name).weights]
@@ -153,8 +177,10 @@ class BaseGenerator(BaseEstimator):
         X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
             Training images: uint8 (or other integers) in 0-255, or floats
             in [0, 1].
-        y : None
-            Ignored; accepted so that the estimator fits in a
+        y : array-like of shape (n_samples,) of int, default=None
+            Class labels, required when ``conditional=True`` (any integers;
+            ``classes_`` records the distinct ones). Ignored when
+            ``conditional=False``, so that the estimator fits in a
             :class:`~sklearn.pipeline.Pipeline`.
 
         Returns
@@ -167,6 +193,7 @@ class BaseGenerator(BaseEstimator):
         X, image_shape, row_shape = check_images(
             X, image_shape=self.image_shape_ if resume else None
         )
+        X = self._training_rows(X, y, image_shape, resume)
         if not resume:
             self._initialize(image_shape, row_shape)
         self._train(X, self.epochs)
@@ -181,8 +208,10 @@ class BaseGenerator(BaseEstimator):
         ----------
         X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
             Training images, as in :meth:`fit`.
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,) of int, default=None
+            Class labels, required when ``conditional=True`` (the first
+            call fixes ``classes_``; later calls may only use those
+            labels). Ignored otherwise.
 
         Returns
         -------
@@ -194,18 +223,26 @@ class BaseGenerator(BaseEstimator):
         X, image_shape, row_shape = check_images(
             X, image_shape=self.image_shape_ if fitted else None
         )
+        X = self._training_rows(X, y, image_shape, fitted)
         if not fitted:
             self._initialize(image_shape, row_shape)
         self._train(X, 1)
         return self
 
-    def sample(self, n_samples=1, random_state=None):
+    def sample(self, n_samples=1, y=None, random_state=None):
         """Generate new images.
 
         Parameters
         ----------
         n_samples : int, default=1
             Number of images to generate.
+        y : int or array-like of shape (n_samples,) of int, default=None
+            Only for a conditional model (``conditional=True``): the class
+            of each image, one of ``classes_``; a single label is used for
+            all images. ``None`` draws the classes at random in the
+            proportions of the training labels (``class_prior_``), seeded
+            by ``random_state``. An unconditional model raises a
+            ``ValueError`` when ``y`` is given.
         random_state : int, RandomState instance or None, default=None
             Seed of the latent noise. ``None`` uses the estimator's
             ``random_state`` (as :meth:`sklearn.mixture.GaussianMixture.sample`
@@ -221,11 +258,15 @@ class BaseGenerator(BaseEstimator):
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
         rng = check_random_state(self.random_state if random_state is None else random_state)
+        labels = self._sample_labels(y, n_samples, rng)
         out = np.empty((n_samples, self.n_features_in_), dtype=np.float32)
         for start in range(0, n_samples, _CHUNK):
             stop = min(start + _CHUNK, n_samples)
             z = rng.standard_normal((stop - start, self.latent_dim)).astype(np.float32)
-            out[start:stop] = self._decode(z)
+            if labels is None:
+                out[start:stop] = self._decode(z)
+            else:
+                out[start:stop] = self._decode(z, labels[start:stop])
         return self._to_rows(out)
 
     def save(self, path):
@@ -328,6 +369,7 @@ class BaseGenerator(BaseEstimator):
             "seed": self._seed,
             "n_iter_": self.n_iter_,
             "history_": self.history_,
+            **self._label_attributes(),
         }
 
     def _set_json_attributes(self, attrs):
@@ -341,6 +383,7 @@ class BaseGenerator(BaseEstimator):
         self._seed = int(attrs["seed"])
         self.n_iter_ = int(attrs["n_iter_"])
         self.history_ = {k: [float(v) for v in vals] for k, vals in attrs["history_"].items()}
+        self._set_label_attributes(attrs)
 
     def __getstate__(self):
         state = dict(super().__getstate__())
@@ -361,3 +404,90 @@ class BaseGenerator(BaseEstimator):
 
             meta, files = exported
             import_state(self, meta, files, source="<pickle>")
+
+    # ------------------------------------------------------------------
+    # Class labels of conditional models
+    # ------------------------------------------------------------------
+    def _training_rows(self, X, y, image_shape, fitted):
+        """Check the labels and the conv image size; return the rows to train on.
+
+        For a conditional model the one-hot labels are appended to each
+        flat image row (the trainers split them off again), so the input
+        pipeline is the same for both kinds of model. For an unconditional
+        model ``y`` is ignored and ``X`` returned unchanged.
+        """
+        if self.architecture == "conv" and not fitted:
+            check_conv_shape(image_shape, _check_units("conv_filters", self.conv_filters))
+        if fitted and hasattr(self, "classes_") != bool(self.conditional):
+            raise ValueError(
+                "conditional was changed after fitting; a warm-started fit or "
+                "partial_fit cannot turn a fitted model conditional or "
+                "unconditional. Fit a fresh estimator (warm_start=False)."
+            )
+        if not self.conditional:
+            if not fitted:
+                for name in ("classes_", "class_prior_"):
+                    self.__dict__.pop(name, None)
+            return X
+        labels = check_labels(y, X.shape[0])
+        if fitted:
+            indices = labels_to_indices(labels, self.classes_)
+        else:
+            self.classes_, indices = np.unique(labels, return_inverse=True)
+            counts = np.bincount(indices, minlength=len(self.classes_))
+            self.class_prior_ = counts / counts.sum()
+        return np.hstack([X, one_hot(indices, len(self.classes_))])
+
+    def _sample_labels(self, y, n_samples, rng):
+        """One-hot labels of the images to sample, or None if unconditional."""
+        if not self.conditional:
+            if y is not None:
+                raise ValueError(
+                    f"y was given, but this {type(self).__name__} is not "
+                    "conditional (conditional=False): it cannot generate a "
+                    "chosen class. Fit it with conditional=True and labels."
+                )
+            return None
+        if y is None:
+            indices = rng.choice(len(self.classes_), size=n_samples, p=self.class_prior_)
+        else:
+            indices = labels_to_indices(check_labels(y, n_samples), self.classes_)
+        return one_hot(indices, len(self.classes_))
+
+    def _one_hot_of(self, y, n_samples, required_by):
+        """One-hot rows of labels given to a method of a conditional model.
+
+        Returns None for an unconditional model (which ignores ``y``).
+        """
+        if not self.conditional:
+            return None
+        if y is None:
+            raise ValueError(
+                f"{required_by} of a conditional {type(self).__name__} needs the "
+                "class label of each row: pass y (one of classes_ = "
+                f"{self.classes_.tolist()} per row)."
+            )
+        indices = labels_to_indices(check_labels(y, n_samples), self.classes_)
+        return one_hot(indices, len(self.classes_))
+
+    def _label_attributes(self):
+        if not self.conditional:
+            return {}
+        return {
+            "classes_": [int(c) for c in self.classes_],
+            "class_prior_": [float(p) for p in self.class_prior_],
+        }
+
+    def _set_label_attributes(self, attrs):
+        if not self.conditional:
+            return
+        self.classes_ = np.asarray(attrs["classes_"], dtype=np.int64)
+        self.class_prior_ = np.asarray(attrs["class_prior_"], dtype=np.float64)
+        if (
+            self.classes_.ndim != 1
+            or len(self.classes_) == 0
+            or self.class_prior_.shape != self.classes_.shape
+            or np.any(np.diff(self.classes_) <= 0)
+        ):
+            raise ValueError("classes_ and class_prior_ are inconsistent")
+
