@@ -119,8 +119,12 @@ class BaseGenerator(BaseEstimator):
             raise TypeError(f"conditional must be a bool, got {self.conditional!r}.")
 
     def _n_classes(self):
-        """Classes of a fitted conditional model, 0 for an unconditional one."""
-        return len(self.classes_) if self.conditional else 0
+        """Classes of a fitted conditional model, 0 for an unconditional one.
+
+        Follows the fitted state (``classes_``), not the ``conditional``
+        parameter, which ``set_params`` may have changed since.
+        """
+        return len(self.__dict__.get("classes_", ()))
 
     def _build(self, n_features, seed):  # pragma: no cover - abstract
         """Create the networks and optimizers as fitted attributes."""
@@ -143,7 +147,7 @@ class BaseGenerator(BaseEstimator):
         reference = type(self)(**self.get_params(deep=False))
         reference._check_params()
         reference.image_shape_ = self.image_shape_
-        if self.conditional:
+        if self._n_classes():
             reference.classes_ = self.classes_
         reference._build(self.n_features_in_, 0)
         for name in self._network_attributes:
@@ -164,7 +168,7 @@ class BaseGenerator(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
+        tags.target_tags.required = bool(self.conditional)
         tags.input_tags.positive_only = True
         tags.non_deterministic = self.random_state is None
         return tags
@@ -440,12 +444,13 @@ class BaseGenerator(BaseEstimator):
 
     def _sample_labels(self, y, n_samples, rng):
         """One-hot labels of the images to sample, or None if unconditional."""
-        if not self.conditional:
+        if not self._n_classes():
             if y is not None:
                 raise ValueError(
                     f"y was given, but this {type(self).__name__} is not "
-                    "conditional (conditional=False): it cannot generate a "
-                    "chosen class. Fit it with conditional=True and labels."
+                    "conditional (it was fitted with conditional=False): it "
+                    "cannot generate a chosen class. Fit it with "
+                    "conditional=True and labels."
                 )
             return None
         if y is None:
@@ -459,7 +464,7 @@ class BaseGenerator(BaseEstimator):
 
         Returns None for an unconditional model (which ignores ``y``).
         """
-        if not self.conditional:
+        if not self._n_classes():
             return None
         if y is None:
             raise ValueError(
@@ -471,7 +476,7 @@ class BaseGenerator(BaseEstimator):
         return one_hot(indices, len(self.classes_))
 
     def _label_attributes(self):
-        if not self.conditional:
+        if not self._n_classes():
             return {}
         return {
             "classes_": [int(c) for c in self.classes_],
