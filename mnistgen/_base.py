@@ -258,6 +258,19 @@ class BaseGenerator(BaseEstimator):
         images : ndarray of shape (n_samples, *image row shape), dtype float32
             Values in [0, 1], each image shaped like one row of the training
             data (``(n_samples, 28, 28)`` after fitting on ``(n, 28, 28)``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from mnistgen import VAEGenerator
+        >>> X = np.random.default_rng(0).random((60, 8, 8), dtype=np.float32)
+        >>> y = np.arange(60) % 3
+        >>> cvae = VAEGenerator(conditional=True, epochs=1, random_state=0).fit(X, y)
+        >>> cvae.sample(4, y=2).shape
+        (4, 8, 8)
+        >>> same = cvae.sample(3, y=[0, 1, 2], random_state=1)
+        >>> bool(np.array_equal(same, cvae.sample(3, y=[0, 1, 2], random_state=1)))
+        True
         """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
