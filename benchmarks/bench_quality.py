@@ -22,6 +22,23 @@ Full run (about 70 minutes on 2 CPU cores)::
     MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_quality.py \
         --seeds 0 1 2 --torch-python /tmp/torchenv/bin/python
 
+The options beyond the report are measured next to the defaults with
+``--models`` (``vae gan`` by default)::
+
+    vae, gan            the report's MLP models
+    conv-vae, conv-gan  architecture="conv"
+    cvae, cgan          conditional=True (MLP), trained on the labels
+    conv-cvae, conv-cgan  both
+
+All VAE variants train ``--epochs-vae`` epochs, all GAN variants
+``--epochs-gan``. Conditional models are asked for the labels 0-9 in turn
+(``sample(n, y=np.arange(n) % 10)``), and the "label acc" column is the
+shipped classifier's accuracy on those requested labels (chance: 0.1).
+For example, a reduced budget::
+
+    python benchmarks/bench_quality.py --seeds 0 --n-train 10000 --n-samples 2000 \
+        --epochs-vae 5 --epochs-gan 3 --models vae cvae conv-vae gan cgan conv-gan
+
 Uncurated 8x8 sample grids go to ``--out`` (default
 ``benchmarks/results/quality``, git-ignored).
 """
@@ -46,15 +63,30 @@ BENCH = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__))
 #: Epochs after which peer_gan_torch.py saves samples.
 PEER_GAN_EPOCHS = (1, 5, 10, 20, 30, 50, 100, 200)
 
-COLUMNS = ["neg. ELBO (nats)", "FD", "CS", "min share", "precision", "recall", "sharpness"]
-FORMATS = ["{:.1f}", "{:.2f}", "{:.2f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.3f}"]
+COLUMNS = ["neg. ELBO (nats)", "FD", "CS", "min share", "precision", "recall", "sharpness",
+           "label acc"]
+FORMATS = ["{:.1f}", "{:.2f}", "{:.2f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.3f}"]
+
+#: Benchmark model names: (estimator class, extra parameters).
+MODELS = {
+    "vae": (VAEGenerator, {}),
+    "gan": (GANGenerator, {}),
+    "conv-vae": (VAEGenerator, {"architecture": "conv"}),
+    "conv-gan": (GANGenerator, {"architecture": "conv"}),
+    "cvae": (VAEGenerator, {"conditional": True}),
+    "cgan": (GANGenerator, {"conditional": True}),
+    "conv-cvae": (VAEGenerator, {"architecture": "conv", "conditional": True}),
+    "conv-cgan": (GANGenerator, {"architecture": "conv", "conditional": True}),
+}
 
 
-def evaluate(images, ref_feats, k=3):
+def evaluate(images, ref_feats, k=3, labels=None):
     """All metrics of one image set against precomputed reference features.
 
     Uses the same functions as the public API, but computes each set's
-    classifier outputs once instead of once per metric.
+    classifier outputs once instead of once per metric. With ``labels``
+    (the classes asked of a conditional model) also the classifier's
+    accuracy on them.
     """
     x = metrics._check(images, "images", min_samples=k + 1)
     proba, dense, conv = metrics._outputs(x)
@@ -69,6 +101,7 @@ def evaluate(images, ref_feats, k=3):
         "precision": precision,
         "recall": recall,
         "sharpness": metrics.sharpness(images),
+        **({} if labels is None else {"label acc": float(np.mean(proba.argmax(1) == labels))}),
     }
 
 
@@ -152,7 +185,7 @@ def main(argv=None):
     parser.add_argument("--n-samples", type=int, default=10000, help="samples scored per model")
     parser.add_argument("--peer-npz", nargs="*", default=[], metavar="NAME=PATH",
                         help="score saved samples (an .npz with a 'samples' array)")
-    parser.add_argument("--models", nargs="+", default=["vae", "gan"], choices=["vae", "gan"])
+    parser.add_argument("--models", nargs="+", default=["vae", "gan"], choices=list(MODELS))
     parser.add_argument("--torch-python", default=None,
                         help="python with torch==2.13.0: also train and score the report's PyTorch code")
     parser.add_argument("--out", default=os.path.join("benchmarks", "results", "quality"))
@@ -160,8 +193,8 @@ def main(argv=None):
     print("command: python " + " ".join(shlex.quote(a) for a in sys.argv), flush=True)
     os.makedirs(args.out, exist_ok=True)
 
-    (x_train, _), (x_test, _) = load_mnist()
-    x_train = x_train[: args.n_train]
+    (x_train, y_train), (x_test, _) = load_mnist()
+    x_train, y_train = x_train[: args.n_train], y_train[: args.n_train]
     t0 = time.perf_counter()
     ref_feats = metrics._outputs(metrics._check(x_test))[1:]
 
@@ -176,15 +209,15 @@ def main(argv=None):
         rows = []
         for seed in args.seeds:
             t = time.perf_counter()
-            if model_name == "vae":
-                est = VAEGenerator(epochs=args.epochs_vae, random_state=seed)
-            else:
-                est = GANGenerator(epochs=gan_epochs, random_state=seed)
-            est.fit(x_train)
+            cls, extra = MODELS[model_name]
+            epochs = args.epochs_vae if cls is VAEGenerator else gan_epochs
+            est = cls(epochs=epochs, random_state=seed, **extra)
+            est.fit(x_train, y_train)  # y is ignored by unconditional models
             fit_s = time.perf_counter() - t
-            samples = est.sample(args.n_samples, random_state=10_000 + seed)
-            row = evaluate(samples, ref_feats)
-            if model_name == "vae":
+            asked = np.arange(args.n_samples) % 10 if est.conditional else None
+            samples = est.sample(args.n_samples, y=asked, random_state=10_000 + seed)
+            row = evaluate(samples, ref_feats, labels=asked)
+            if cls is VAEGenerator and not est.conditional:
                 row["neg. ELBO (nats)"] = -est.score(x_test)
             rows.append(row)
             epochs = est.epochs
@@ -192,7 +225,7 @@ def main(argv=None):
                       f"{model_name.upper()} seed {seed}, {epochs} epochs (uncurated)")
             print(f"{model_name} seed {seed}: {epochs} epochs in {fit_s:.0f} s; "
                   + ", ".join(f"{k} {v:.4g}" for k, v in row.items()), flush=True)
-        table.append((f"mnistgen {model_name.upper()} ({epochs} ep)", len(rows), summarise(rows)))
+        table.append((f"mnistgen {model_name} ({epochs} ep)", len(rows), summarise(rows)))
 
     peers = list(args.peer_npz)
     if args.torch_python:

@@ -3,7 +3,7 @@
 Run by hand (not in CI), from the repository root::
 
     MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_speed.py \
-        --epochs 4 --torch-python /tmp/torchenv/bin/python
+        --epochs 5 --baseline --torch-python /tmp/torchenv/bin/python
 
 It trains the report's VAE (batch 100) and GAN (batch 64) on the 60,000 MNIST
 training images and prints one table with, for mnistgen and for each reference
@@ -36,7 +36,11 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import functools
+
 import numpy as np
+
+print = functools.partial(print, flush=True)  # noqa: A001 - progress when piped
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BENCH = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "bench"))
@@ -90,9 +94,20 @@ def matmul_rate(seconds=3.0, n=2048):
     return 2 * n**3 * reps / (time.perf_counter() - start) / 1e9
 
 
-def ours(cls, x, epochs, **params):
-    """Train ``epochs`` epochs; return (per-epoch seconds, fitted estimator)."""
+def ours(cls, x, epochs, baseline=False, **params):
+    """Train ``epochs`` epochs; return (per-epoch seconds, fitted estimator).
+
+    ``baseline=True`` trains the same model the way mnistgen did before its
+    speed work: one mini-batch per call of a graph function without XLA.
+    """
     import keras
+
+    from mnistgen import _training
+
+    saved = dict(_training.COMPILE_OPTIONS), _training.STEPS_PER_CALL
+    if baseline:
+        _training.COMPILE_OPTIONS.clear()
+        _training.STEPS_PER_CALL = 1
 
     times = []
 
@@ -103,7 +118,12 @@ def ours(cls, x, epochs, **params):
         def on_epoch_end(self, epoch, logs=None):
             times.append(time.perf_counter() - self.t)
 
-    est = cls(epochs=epochs, random_state=0, callbacks=[Timer()], **params).fit(x)
+    try:
+        est = cls(epochs=epochs, random_state=0, callbacks=[Timer()], **params).fit(x)
+    finally:
+        _training.COMPILE_OPTIONS.clear()
+        _training.COMPILE_OPTIONS.update(saved[0])
+        _training.STEPS_PER_CALL = saved[1]
     return times, est
 
 
@@ -140,6 +160,8 @@ def main(argv=None):
     parser.add_argument("--mnist", default=os.environ.get("MNISTGEN_MNIST_PATH"), help="Keras-format mnist.npz")
     parser.add_argument("--models", nargs="+", default=["vae", "gan"], choices=["vae", "gan"])
     parser.add_argument("--skip-references", action="store_true", help="time mnistgen only")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also time mnistgen without XLA, one mini-batch per call (before the speed work)")
     args = parser.parse_args(argv)
     if args.epochs < 2:
         parser.error("--epochs must be at least 2 (the first epoch includes compilation)")
@@ -178,6 +200,14 @@ def main(argv=None):
         if name == "vae":
             quality[-1] = (quality[-1][0], quality[-1][1] + f"; test neg. ELBO {-est.score(x_test):.2f} nats")
         impl_rows = [(f"{name.upper()} mnistgen", t_ours)]
+        if args.baseline:
+            b_times, b_est = ours(cls, x_train, args.epochs, baseline=True)
+            label = f"{name.upper()} mnistgen before (no XLA, 1 batch/call)"
+            impl_rows.append((label, median_after_first(b_times)))
+            b_last = {k: round(v[-1], 3) for k, v in b_est.history_.items()}
+            if name == "vae":
+                b_last = f"{b_last}; test neg. ELBO {-b_est.score(x_test):.2f} nats"
+            quality.append((label, f"{b_last}"))
         if not args.skip_references:
             refs = [("plain Keras", sys.executable, keras_script, None)]
             if args.torch_python:

@@ -14,7 +14,15 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_images, check_n_samples, to_unit_float
+from ._validation import (
+    check_conv_shape,
+    check_images,
+    check_labels,
+    check_n_samples,
+    labels_to_indices,
+    one_hot,
+    to_unit_float,
+)
 
 __all__ = ["BaseGenerator"]
 
@@ -106,6 +114,24 @@ class BaseGenerator(BaseEstimator):
                     )
         check_random_state(self.random_state)
 
+    def _check_model_options(self):
+        """Validate ``architecture``, ``conv_filters`` and ``conditional``."""
+        if self.architecture not in ("mlp", "conv"):
+            raise ValueError(
+                f"architecture must be 'mlp' or 'conv', got {self.architecture!r}."
+            )
+        _check_units("conv_filters", self.conv_filters)
+        if not isinstance(self.conditional, (bool, np.bool_)):
+            raise TypeError(f"conditional must be a bool, got {self.conditional!r}.")
+
+    def _n_classes(self):
+        """Classes of a fitted conditional model, 0 for an unconditional one.
+
+        Follows the fitted state (``classes_``), not the ``conditional``
+        parameter, which ``set_params`` may have changed since.
+        """
+        return len(self.__dict__.get("classes_", ()))
+
     def _build(self, n_features, seed):  # pragma: no cover - abstract
         """Create the networks and optimizers as fitted attributes."""
         raise NotImplementedError
@@ -114,8 +140,8 @@ class BaseGenerator(BaseEstimator):
         """Return a compiled ``keras.Model`` whose ``train_step`` trains."""
         raise NotImplementedError
 
-    def _decode(self, z):  # pragma: no cover - abstract
-        """Map a chunk of float32 latent codes to flat images in [0, 1]."""
+    def _decode(self, z, labels=None):  # pragma: no cover - abstract
+        """Map a chunk of float32 latent codes (and one-hot labels) to flat images in [0, 1]."""
         raise NotImplementedError
 
     def _optimizer_variables(self, name):  # pragma: no cover - abstract
@@ -126,6 +152,9 @@ class BaseGenerator(BaseEstimator):
         """Check that loaded networks are what the parameters build."""
         reference = type(self)(**self.get_params(deep=False))
         reference._check_params()
+        reference.image_shape_ = self.image_shape_
+        if self._n_classes():
+            reference.classes_ = self.classes_
         reference._build(self.n_features_in_, 0)
         for name in self._network_attributes:
             found = [tuple(w.shape) for w in getattr(self, name).weights]
@@ -145,7 +174,7 @@ class BaseGenerator(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
+        tags.target_tags.required = bool(self.conditional)
         tags.input_tags.positive_only = True
         tags.non_deterministic = self.random_state is None
         return tags
@@ -158,8 +187,10 @@ class BaseGenerator(BaseEstimator):
         X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
             Training images: uint8 (or other integers) in 0-255, or floats
             in [0, 1].
-        y : None
-            Ignored; accepted so that the estimator fits in a
+        y : array-like of shape (n_samples,) of int, default=None
+            Class labels, required when ``conditional=True`` (any integers;
+            ``classes_`` records the distinct ones). Ignored when
+            ``conditional=False``, so that the estimator fits in a
             :class:`~sklearn.pipeline.Pipeline`.
 
         Returns
@@ -172,6 +203,7 @@ class BaseGenerator(BaseEstimator):
         X, image_shape, row_shape = check_images(
             X, image_shape=self.image_shape_ if resume else None
         )
+        X = self._training_rows(X, y, image_shape, resume)
         if not resume:
             self._initialize(image_shape, row_shape)
         self._train(X, self.epochs)
@@ -186,8 +218,10 @@ class BaseGenerator(BaseEstimator):
         ----------
         X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
             Training images, as in :meth:`fit`.
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,) of int, default=None
+            Class labels, required when ``conditional=True`` (the first
+            call fixes ``classes_``; later calls may only use those
+            labels). Ignored otherwise.
 
         Returns
         -------
@@ -199,18 +233,26 @@ class BaseGenerator(BaseEstimator):
         X, image_shape, row_shape = check_images(
             X, image_shape=self.image_shape_ if fitted else None
         )
+        X = self._training_rows(X, y, image_shape, fitted)
         if not fitted:
             self._initialize(image_shape, row_shape)
         self._train(X, 1)
         return self
 
-    def sample(self, n_samples=1, random_state=None):
+    def sample(self, n_samples=1, y=None, random_state=None):
         """Generate new images.
 
         Parameters
         ----------
         n_samples : int, default=1
             Number of images to generate.
+        y : int or array-like of shape (n_samples,) of int, default=None
+            Only for a conditional model (``conditional=True``): the class
+            of each image, one of ``classes_``; a single label is used for
+            all images. ``None`` draws the classes at random in the
+            proportions of the training labels (``class_prior_``), seeded
+            by ``random_state``. An unconditional model raises a
+            ``ValueError`` when ``y`` is given.
         random_state : int, RandomState instance or None, default=None
             Seed of the latent noise. ``None`` uses the estimator's
             ``random_state`` (as :meth:`sklearn.mixture.GaussianMixture.sample`
@@ -222,15 +264,32 @@ class BaseGenerator(BaseEstimator):
         images : ndarray of shape (n_samples, *image row shape), dtype float32
             Values in [0, 1], each image shaped like one row of the training
             data (``(n_samples, 28, 28)`` after fitting on ``(n, 28, 28)``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from mnistgen import VAEGenerator
+        >>> X = np.random.default_rng(0).random((60, 8, 8), dtype=np.float32)
+        >>> y = np.arange(60) % 3
+        >>> cvae = VAEGenerator(conditional=True, epochs=1, random_state=0).fit(X, y)
+        >>> cvae.sample(4, y=2).shape
+        (4, 8, 8)
+        >>> same = cvae.sample(3, y=[0, 1, 2], random_state=1)
+        >>> bool(np.array_equal(same, cvae.sample(3, y=[0, 1, 2], random_state=1)))
+        True
         """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
         rng = check_random_state(self.random_state if random_state is None else random_state)
+        labels = self._sample_labels(y, n_samples, rng)
         out = np.empty((n_samples, self.n_features_in_), dtype=np.float32)
         for start in range(0, n_samples, _CHUNK):
             stop = min(start + _CHUNK, n_samples)
             z = rng.standard_normal((stop - start, self.latent_dim)).astype(np.float32)
-            out[start:stop] = self._decode(z)
+            if labels is None:
+                out[start:stop] = self._decode(z)
+            else:
+                out[start:stop] = self._decode(z, labels[start:stop])
         return self._to_rows(out)
 
     def save(self, path):
@@ -353,15 +412,24 @@ class BaseGenerator(BaseEstimator):
             out[start:stop] = fn(X[start:stop])
         return out
 
-    def _map_image_chunks(self, fn, X, n_out, dtype=np.float32):
-        """Validate images ``X`` and apply ``fn`` to float32 chunks of them.
+    def _map_image_chunks(self, fn, X, n_out, y=None, method=None, dtype=np.float32):
+        """Validate images ``X`` and apply ``fn(x, labels)`` chunk by chunk.
 
-        Pixel values are checked and scaled one chunk at a time, so that
-        encoding a large uint8 array never holds a float copy of all of it.
+        ``x`` is a float32 chunk of flat images in [0, 1]; ``labels`` the
+        chunk's one-hot labels for a conditional model (``y`` is then
+        required by ``method``), else None. Pixel values are checked and
+        scaled one chunk at a time, so that encoding a large uint8 array
+        never holds a float copy of all of it.
         """
         check_is_fitted(self)
         flat, _, _ = check_images(X, image_shape=self.image_shape_, convert=False)
-        return self._map_chunks(lambda chunk: fn(to_unit_float(chunk)), flat, n_out, dtype)
+        labels = self._one_hot_of(y, flat.shape[0], method)
+        out = np.empty((flat.shape[0], n_out), dtype=dtype)
+        for start in range(0, flat.shape[0], _CHUNK):
+            stop = min(start + _CHUNK, flat.shape[0])
+            chunk_labels = None if labels is None else labels[start:stop]
+            out[start:stop] = fn(to_unit_float(flat[start:stop]), chunk_labels)
+        return out
 
     def _json_params(self):
         """Parameters as JSON values (callbacks and RandomState are dropped)."""
@@ -386,6 +454,7 @@ class BaseGenerator(BaseEstimator):
             "seed": self._seed,
             "n_iter_": self.n_iter_,
             "history_": self.history_,
+            **self._label_attributes(),
         }
 
     def _set_json_attributes(self, attrs):
@@ -399,6 +468,7 @@ class BaseGenerator(BaseEstimator):
         self._seed = int(attrs["seed"])
         self.n_iter_ = int(attrs["n_iter_"])
         self.history_ = {k: [float(v) for v in vals] for k, vals in attrs["history_"].items()}
+        self._set_label_attributes(attrs)
 
     def __getstate__(self):
         state = dict(super().__getstate__())
@@ -419,3 +489,91 @@ class BaseGenerator(BaseEstimator):
 
             meta, files = exported
             import_state(self, meta, files, source="<pickle>")
+
+    # ------------------------------------------------------------------
+    # Class labels of conditional models
+    # ------------------------------------------------------------------
+    def _training_rows(self, X, y, image_shape, fitted):
+        """Check the labels and the conv image size; return the rows to train on.
+
+        For a conditional model the one-hot labels are appended to each
+        flat image row (the trainers split them off again), so the input
+        pipeline is the same for both kinds of model. For an unconditional
+        model ``y`` is ignored and ``X`` returned unchanged.
+        """
+        if self.architecture == "conv" and not fitted:
+            check_conv_shape(image_shape, _check_units("conv_filters", self.conv_filters))
+        if fitted and hasattr(self, "classes_") != bool(self.conditional):
+            raise ValueError(
+                "conditional was changed after fitting; a warm-started fit or "
+                "partial_fit cannot turn a fitted model conditional or "
+                "unconditional. Fit a fresh estimator (warm_start=False)."
+            )
+        if not self.conditional:
+            if not fitted:
+                for name in ("classes_", "class_prior_"):
+                    self.__dict__.pop(name, None)
+            return X
+        labels = check_labels(y, X.shape[0])
+        if fitted:
+            indices = labels_to_indices(labels, self.classes_)
+        else:
+            self.classes_, indices = np.unique(labels, return_inverse=True)
+            counts = np.bincount(indices, minlength=len(self.classes_))
+            self.class_prior_ = counts / counts.sum()
+        return np.hstack([X, one_hot(indices, len(self.classes_))])
+
+    def _sample_labels(self, y, n_samples, rng):
+        """One-hot labels of the images to sample, or None if unconditional."""
+        if not self._n_classes():
+            if y is not None:
+                raise ValueError(
+                    f"y was given, but this {type(self).__name__} is not "
+                    "conditional (it was fitted with conditional=False): it "
+                    "cannot generate a chosen class. Fit it with "
+                    "conditional=True and labels."
+                )
+            return None
+        if y is None:
+            indices = rng.choice(len(self.classes_), size=n_samples, p=self.class_prior_)
+        else:
+            indices = labels_to_indices(check_labels(y, n_samples), self.classes_)
+        return one_hot(indices, len(self.classes_))
+
+    def _one_hot_of(self, y, n_samples, required_by):
+        """One-hot rows of labels given to a method of a conditional model.
+
+        Returns None for an unconditional model (which ignores ``y``).
+        """
+        if not self._n_classes():
+            return None
+        if y is None:
+            raise ValueError(
+                f"{required_by} of a conditional {type(self).__name__} needs the "
+                "class label of each row: pass y (one of classes_ = "
+                f"{self.classes_.tolist()} per row)."
+            )
+        indices = labels_to_indices(check_labels(y, n_samples), self.classes_)
+        return one_hot(indices, len(self.classes_))
+
+    def _label_attributes(self):
+        if not self._n_classes():
+            return {}
+        return {
+            "classes_": [int(c) for c in self.classes_],
+            "class_prior_": [float(p) for p in self.class_prior_],
+        }
+
+    def _set_label_attributes(self, attrs):
+        if not self.conditional:
+            return
+        self.classes_ = np.asarray(attrs["classes_"], dtype=np.int64)
+        self.class_prior_ = np.asarray(attrs["class_prior_"], dtype=np.float64)
+        if (
+            self.classes_.ndim != 1
+            or len(self.classes_) == 0
+            or self.class_prior_.shape != self.classes_.shape
+            or np.any(np.diff(self.classes_) <= 0)
+        ):
+            raise ValueError("classes_ and class_prior_ are inconsistent")
+

@@ -1,4 +1,4 @@
-"""Checks and conversions of user input: images, latent codes, sample counts.
+"""Checks and conversions of user input: images, latent codes, sample counts, labels.
 
 Everything here is plain NumPy, so the checks run (and fail clearly) before
 TensorFlow is imported.
@@ -7,7 +7,17 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_images", "check_latent", "check_n_samples", "image_layout", "to_unit_float"]
+__all__ = [
+    "check_images",
+    "check_latent",
+    "check_n_samples",
+    "image_layout",
+    "check_labels",
+    "check_conv_shape",
+    "labels_to_indices",
+    "one_hot",
+    "to_unit_float",
+]
 
 
 def _as_numeric_array(X, what):
@@ -283,3 +293,157 @@ def check_n_samples(n_samples):
             f"n_samples must be a positive integer (>= 1), got {n_samples}."
         )
     return int(n_samples)
+
+
+def check_labels(y, n_samples=None, what="y"):
+    """Validate class labels and return them as an int64 array.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or int
+        Integer class labels. Floats are accepted when they are whole
+        numbers (``3.0``); a scalar is allowed only when ``n_samples`` is
+        given, and is repeated ``n_samples`` times.
+    n_samples : int, default=None
+        The number of labels expected (the number of images).
+    what : str, default="y"
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,), dtype int64
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is None, has the wrong shape or length, or holds NaN,
+        infinity or non-whole numbers.
+    TypeError
+        If ``y`` holds anything other than numbers (strings, booleans, ...).
+    """
+    if y is None:
+        raise ValueError(
+            f"{what} is required: this model is conditional (conditional=True) "
+            "and needs one integer class label per image."
+        )
+    if isinstance(y, (str, bytes, dict, set)):
+        raise TypeError(f"{what} must hold integer class labels, got {type(y).__name__}.")
+    if hasattr(y, "toarray") and hasattr(y, "nnz"):
+        raise TypeError(f"{what} must be a dense array of integer class labels, got a sparse matrix.")
+    try:
+        arr = np.asarray(y)
+    except ValueError as exc:
+        raise ValueError(f"{what} could not be read as an array of labels: {exc}") from exc
+    if arr.ndim == 0 and n_samples is not None:
+        arr = np.full(n_samples, arr[()], dtype=arr.dtype)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{what} must be a 1-D array of class labels, got an array of shape {arr.shape}."
+        )
+    if n_samples is not None and arr.shape[0] != n_samples:
+        raise ValueError(
+            f"{what} has {arr.shape[0]} label(s) but there are {n_samples} "
+            "image(s): give one label per image (Found input variables with "
+            f"inconsistent numbers of samples: [{n_samples}, {arr.shape[0]}])."
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{what} is empty: at least one label is required.")
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{what} must hold integer class labels: {exc}") from exc
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"Input {what} contains NaN or infinity; class labels must be integers.")
+        if not np.all(arr == np.round(arr)):
+            raise ValueError(
+                f"{what} must hold integer class labels, got non-integer values "
+                f"such as {arr[arr != np.round(arr)][0]!r}. Continuous targets "
+                "are not class labels."
+            )
+        if np.abs(arr).max() >= 2**53:
+            raise ValueError(f"{what} holds labels too large to be exact integers.")
+        return arr.astype(np.int64)
+    raise TypeError(
+        f"{what} must hold integer class labels, got an array of dtype {arr.dtype}. "
+        "Encode string or boolean labels as integers first (for example with "
+        "sklearn.preprocessing.LabelEncoder)."
+    )
+
+
+def labels_to_indices(y, classes, what="y"):
+    """Map labels to their positions in the sorted array ``classes``.
+
+    Parameters
+    ----------
+    y : ndarray of int64
+        Labels, as :func:`check_labels` returns them.
+    classes : ndarray of int64
+        Sorted distinct labels (an estimator's ``classes_``).
+    what : str, default="y"
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    indices : ndarray of int64, same shape as ``y``
+
+    Raises
+    ------
+    ValueError
+        If a label is not in ``classes``.
+    """
+    classes = np.asarray(classes)
+    idx = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+    unknown = classes[idx] != y
+    if np.any(unknown):
+        raise ValueError(
+            f"{what} holds label(s) {sorted(set(np.asarray(y)[unknown].tolist()))[:10]} "
+            f"not seen in fit; the model knows classes_ = {classes.tolist()}."
+        )
+    return idx.astype(np.int64)
+
+
+def one_hot(indices, n_classes):
+    """Return the float32 one-hot rows of class ``indices``."""
+    out = np.zeros((len(indices), n_classes), dtype=np.float32)
+    out[np.arange(len(indices)), indices] = 1.0
+    return out
+
+
+def check_conv_shape(image_shape, filters):
+    """Return ``(H, W)`` after the stride-2 stages of conv networks, or raise.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(H, W)`` of the images.
+    filters : tuple of int
+        Channels of the convolutional stages (``conv_filters``); each one
+        halves the height and width.
+
+    Returns
+    -------
+    grid : tuple of int
+        ``(H // 2**k, W // 2**k)`` with ``k = len(filters)``.
+
+    Raises
+    ------
+    ValueError
+        If ``H`` or ``W`` is not divisible by ``2**k`` (4 for two stages).
+    """
+    factor = 2 ** len(filters)
+    height, width = (int(s) for s in image_shape)
+    if height % factor or width % factor:
+        raise ValueError(
+            f"architecture='conv' halves the image size {len(filters)} time(s) "
+            f"(once per entry of conv_filters={tuple(filters)}), so the image "
+            f"height and width must be divisible by {factor}; got images of "
+            f"{height}x{width}. Pad or crop the images, or use "
+            "architecture='mlp'."
+        )
+    return height // factor, width // factor

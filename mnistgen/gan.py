@@ -24,14 +24,20 @@ class GANGenerator(BaseGenerator):
     A GAN has no encoder, so unlike :class:`VAEGenerator` this estimator has
     no ``transform`` or ``score``.
 
+    Beyond the report: ``architecture="conv"`` swaps the MLPs for a
+    DCGAN-style generator and discriminator, and ``conditional=True`` trains
+    a class-conditional GAN on ``fit(X, y)`` that :meth:`sample` can ask for
+    a given class.
+
     Parameters
     ----------
     latent_dim : int, default=100
         Size of the generator's noise input.
     generator_units : tuple of int, default=(128, 256, 512, 1024)
         Generator hidden widths; all but the first get batch normalisation.
+        Used by ``architecture="mlp"`` only.
     discriminator_units : tuple of int, default=(512, 256)
-        Discriminator hidden widths.
+        Discriminator hidden widths. Used by ``architecture="mlp"`` only.
     epochs : int, default=100
         Epochs that :meth:`fit` trains.
     batch_size : int, default=64
@@ -52,6 +58,26 @@ class GANGenerator(BaseGenerator):
     warm_start : bool, default=False
         If True, :meth:`fit` on a fitted estimator continues from the current
         weights and optimizer state.
+    architecture : {"mlp", "conv"}, default="mlp"
+        ``"mlp"`` is the report's dense networks (``generator_units``,
+        ``discriminator_units``); ``"conv"`` a DCGAN-style pair: the
+        generator maps the noise with a dense layer to an (H/4, W/4) grid
+        and doubles it with 5x5 stride-2 transposed convolutions (batch norm
+        and LeakyReLU(0.2) after each but the tanh output), the
+        discriminator halves the image with 5x5 stride-2 convolutions and
+        LeakyReLU(0.2) (no batch norm) before one sigmoid unit (see
+        :func:`~mnistgen.networks.build_conv_gan_generator`). ``"conv"``
+        needs image height and width divisible by
+        ``2 ** len(conv_filters)`` (4 by default).
+    conv_filters : tuple of int, default=(32, 64)
+        Channels of the discriminator's convolutions, input side first; the
+        generator uses them in reverse. Used by ``architecture="conv"`` only.
+    conditional : bool, default=False
+        If True, train a class-conditional GAN: :meth:`fit` needs integer
+        labels ``y``, the one-hot label is an extra input of both networks
+        (concatenated to the noise; to the flat image for the MLP
+        discriminator, as extra constant channels for the conv one), and
+        :meth:`sample` takes the classes to draw. If False, ``y`` is ignored.
     on_divergence : {"raise", "restore"}, default="raise"
         What happens when an epoch ends with a NaN or infinite loss: training
         stops and the weights and optimizer state go back to the end of the
@@ -76,6 +102,12 @@ class GANGenerator(BaseGenerator):
         Pixels per image.
     image_shape_ : tuple of int
         ``(H, W)`` of the training images.
+    classes_ : ndarray of shape (n_classes,), dtype int64
+        Only if ``conditional=True``: the sorted distinct training labels.
+    class_prior_ : ndarray of shape (n_classes,)
+        Only if ``conditional=True``: the share of each class among the
+        training labels; :meth:`sample` without ``y`` draws classes in these
+        proportions.
 
     See Also
     --------
@@ -92,6 +124,16 @@ class GANGenerator(BaseGenerator):
     ((16, 28, 28), dtype('float32'))
     >>> hasattr(gan, "transform")
     False
+
+    A conditional DCGAN-style model samples the classes asked for:
+
+    >>> y = np.arange(128) % 3 + 5
+    >>> cgan = GANGenerator(architecture="conv", conditional=True, epochs=1,
+    ...                     random_state=0).fit(X, y)
+    >>> cgan.classes_
+    array([5, 6, 7])
+    >>> cgan.sample(3, y=7).shape
+    (3, 28, 28)
     """
 
     _network_attributes = ("generator_", "discriminator_")
@@ -111,6 +153,9 @@ class GANGenerator(BaseGenerator):
         verbose=0,
         callbacks=None,
         warm_start=False,
+        architecture="mlp",
+        conv_filters=(32, 64),
+        conditional=False,
         on_divergence="raise",
     ):
         self.latent_dim = latent_dim
@@ -124,6 +169,9 @@ class GANGenerator(BaseGenerator):
         self.verbose = verbose
         self.callbacks = callbacks
         self.warm_start = warm_start
+        self.architecture = architecture
+        self.conv_filters = conv_filters
+        self.conditional = conditional
         self.on_divergence = on_divergence
 
     # -- model-specific hooks --------------------------------------------
@@ -132,18 +180,27 @@ class GANGenerator(BaseGenerator):
         _check_units("generator_units", self.generator_units)
         _check_units("discriminator_units", self.discriminator_units)
         _check_float("beta_1", self.beta_1, 0.0, 1.0, low_open=False, high_open=True)
+        self._check_model_options()
 
     def _build(self, n_features, seed):
         from ._backend import get_keras
-        from .networks import build_gan_discriminator, build_gan_generator
+        from . import networks
 
         keras = get_keras()
-        self.generator_ = build_gan_generator(
-            n_features, self.latent_dim, _check_units("generator_units", self.generator_units), seed
-        )
-        self.discriminator_ = build_gan_discriminator(
-            n_features, _check_units("discriminator_units", self.discriminator_units), seed
-        )
+        k = self._n_classes()
+        if self.architecture == "conv":
+            filters = _check_units("conv_filters", self.conv_filters)
+            self.generator_ = networks.build_conv_gan_generator(
+                self.image_shape_, self.latent_dim, filters, seed, n_classes=k)
+            self.discriminator_ = networks.build_conv_gan_discriminator(
+                self.image_shape_, filters, seed, n_classes=k)
+        else:
+            self.generator_ = networks.build_gan_generator(
+                n_features, self.latent_dim,
+                _check_units("generator_units", self.generator_units), seed, n_classes=k)
+            self.discriminator_ = networks.build_gan_discriminator(
+                n_features, _check_units("discriminator_units", self.discriminator_units), seed,
+                n_classes=k)
         for name in self._optimizer_attributes:
             optimizer = keras.optimizers.Adam(
                 self.learning_rate, beta_1=self.beta_1, beta_2=0.999, epsilon=1e-8
@@ -164,10 +221,13 @@ class GANGenerator(BaseGenerator):
             self.latent_dim,
             self.g_optimizer_,
             self.d_optimizer_,
+            n_classes=self._n_classes(),
         )
         trainer.compile(**COMPILE_OPTIONS)
         return trainer
 
-    def _decode(self, z):
-        images = np.asarray(self.generator_(z, training=False))
+    def _decode(self, z, labels=None):
+        from ._training import _call
+
+        images = np.asarray(_call(self.generator_, z, labels, False))
         return np.clip(images * 0.5 + 0.5, 0.0, 1.0)

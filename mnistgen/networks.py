@@ -12,9 +12,17 @@ The defaults are the report's architectures (see ``docs/models.rst``):
   (epsilon 0.8, momentum 0.9) on the 256/512/1024 layers and a tanh output;
   discriminator 784-512-256-1 with LeakyReLU(0.2) and a sigmoid output.
 
+Beyond the report, the ``build_conv_*`` functions build convolutional
+versions (a DCGAN-style GAN and a convolutional VAE). They too take and
+return flat rows and reshape inside the model, so the estimators train,
+sample and save them like the MLPs. Every builder takes ``n_classes``: when
+it is positive the model gets a second input, the one-hot class label, for
+the class-conditional models (see ``docs/models.rst``).
+
 Importing this module imports Keras (and so TensorFlow).
 """
 from ._backend import get_keras
+from ._validation import check_conv_shape
 
 keras = get_keras()
 layers = keras.layers
@@ -24,6 +32,10 @@ __all__ = [
     "build_vae_decoder",
     "build_gan_generator",
     "build_gan_discriminator",
+    "build_conv_vae_encoder",
+    "build_conv_vae_decoder",
+    "build_conv_gan_generator",
+    "build_conv_gan_discriminator",
 ]
 
 
@@ -72,7 +84,38 @@ def _dense(units, seeds, activation=None, name=None):
     return apply
 
 
-def build_vae_encoder(n_features=784, hidden_units=(512, 256), latent_dim=2, seed=None):
+def _inputs(shape, name, n_classes):
+    """The main input and, for a conditional model, the one-hot label input.
+
+    Returns ``(inputs, main, label)``: what ``keras.Model`` takes as inputs
+    (the main input alone, or ``[main, label]``), the main input tensor and
+    the label tensor (``None`` when ``n_classes`` is 0).
+    """
+    main = keras.Input(shape, name=name)
+    if not n_classes:
+        return main, main, None
+    label = keras.Input((int(n_classes),), name="labels")
+    return [main, label], main, label
+
+
+def _with_label(h, label):
+    """Concatenate the one-hot ``label`` to flat features ``h``."""
+    if label is None:
+        return h
+    return layers.Concatenate(name="with_labels")([h, label])
+
+
+def _label_maps(image, label, image_shape):
+    """Images ``(H, W, 1)`` with the one-hot label broadcast as extra channels."""
+    if label is None:
+        return image
+    height, width = image_shape
+    maps = layers.RepeatVector(height * width, name="repeat_labels")(label)
+    maps = layers.Reshape((height, width, int(label.shape[-1])), name="label_maps")(maps)
+    return layers.Concatenate(axis=-1, name="with_label_maps")([image, maps])
+
+
+def build_vae_encoder(n_features=784, hidden_units=(512, 256), latent_dim=2, seed=None, n_classes=0):
     """Build the VAE encoder: ReLU MLP with a mean and a log-variance head.
 
     Parameters
@@ -85,6 +128,10 @@ def build_vae_encoder(n_features=784, hidden_units=(512, 256), latent_dim=2, see
         Size of the latent space.
     seed : int, default=None
         Seed of the weight initializers (``None``: Keras's global seed).
+    n_classes : int, default=0
+        For a conditional encoder, the number of classes: the model then
+        takes ``[images, labels]`` and concatenates the one-hot labels
+        ``(batch, n_classes)`` to the flat images.
 
     Returns
     -------
@@ -98,18 +145,20 @@ def build_vae_encoder(n_features=784, hidden_units=(512, 256), latent_dim=2, see
     >>> encoder = build_vae_encoder(seed=0)
     >>> [tuple(t.shape) for t in encoder.outputs]
     [(None, 2), (None, 2)]
+    >>> [tuple(t.shape) for t in build_vae_encoder(n_classes=10, seed=0).inputs]
+    [(None, 784), (None, 10)]
     """
     seeds = _Seeds(seed)
-    x = keras.Input((n_features,), name="images")
-    h = x
+    inputs, x, label = _inputs((n_features,), "images", n_classes)
+    h = _with_label(x, label)
     for i, units in enumerate(hidden_units):
         h = _dense(units, seeds, "relu", name=f"dense_{i}")(h)
     z_mean = _dense(latent_dim, seeds, name="z_mean")(h)
     z_log_var = _dense(latent_dim, seeds, name="z_log_var")(h)
-    return keras.Model(x, [z_mean, z_log_var], name="encoder")
+    return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
 
 
-def build_vae_decoder(n_features=784, hidden_units=(512, 256), latent_dim=2, seed=None):
+def build_vae_decoder(n_features=784, hidden_units=(512, 256), latent_dim=2, seed=None, n_classes=0):
     """Build the VAE decoder: the encoder's mirror, ending in a sigmoid.
 
     Parameters
@@ -123,6 +172,9 @@ def build_vae_decoder(n_features=784, hidden_units=(512, 256), latent_dim=2, see
         Size of the latent space.
     seed : int, default=None
         Seed of the weight initializers.
+    n_classes : int, default=0
+        For a conditional decoder, the number of classes: the model then
+        takes ``[z, labels]`` and concatenates the one-hot labels to ``z``.
 
     Returns
     -------
@@ -138,12 +190,12 @@ def build_vae_decoder(n_features=784, hidden_units=(512, 256), latent_dim=2, see
     [256, 512, 784]
     """
     seeds = _Seeds(None if seed is None else int(seed) + 1000)
-    z = keras.Input((latent_dim,), name="z")
-    h = z
+    inputs, z, label = _inputs((latent_dim,), "z", n_classes)
+    h = _with_label(z, label)
     for i, units in enumerate(reversed(tuple(hidden_units))):
         h = _dense(units, seeds, "relu", name=f"dense_{i}")(h)
     out = _dense(n_features, seeds, "sigmoid", name="pixels")(h)
-    return keras.Model(z, out, name="decoder")
+    return keras.Model(inputs, out, name="decoder")
 
 
 def build_gan_generator(
@@ -153,6 +205,7 @@ def build_gan_generator(
     seed=None,
     batch_norm_epsilon=0.8,
     batch_norm_momentum=0.9,
+    n_classes=0,
 ):
     """Build the GAN generator: LeakyReLU MLP with batch norm and a tanh output.
 
@@ -171,6 +224,9 @@ def build_gan_generator(
         The report's code passes 0.8 as PyTorch's ``eps``.
     batch_norm_momentum : float, default=0.9
         Keras momentum 0.9 is PyTorch's default momentum 0.1.
+    n_classes : int, default=0
+        For a conditional generator, the number of classes: the model then
+        takes ``[z, labels]`` and concatenates the one-hot labels to ``z``.
 
     Returns
     -------
@@ -186,8 +242,8 @@ def build_gan_generator(
     (None, 784)
     """
     seeds = _Seeds(None if seed is None else int(seed) + 2000)
-    z = keras.Input((latent_dim,), name="z")
-    h = z
+    inputs, z, label = _inputs((latent_dim,), "z", n_classes)
+    h = _with_label(z, label)
     for i, width in enumerate(units):
         h = _dense(width, seeds, name=f"dense_{i}")(h)
         if i > 0:
@@ -198,10 +254,10 @@ def build_gan_generator(
             )(h)
         h = layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
     out = _dense(n_features, seeds, "tanh", name="pixels")(h)
-    return keras.Model(z, out, name="generator")
+    return keras.Model(inputs, out, name="generator")
 
 
-def build_gan_discriminator(n_features=784, units=(512, 256), seed=None):
+def build_gan_discriminator(n_features=784, units=(512, 256), seed=None, n_classes=0):
     """Build the GAN discriminator: LeakyReLU MLP ending in one sigmoid unit.
 
     Parameters
@@ -212,6 +268,10 @@ def build_gan_discriminator(n_features=784, units=(512, 256), seed=None):
         Hidden widths.
     seed : int, default=None
         Seed of the weight initializers.
+    n_classes : int, default=0
+        For a conditional discriminator, the number of classes: the model
+        then takes ``[images, labels]`` and concatenates the one-hot labels
+        to the flat images.
 
     Returns
     -------
@@ -227,10 +287,274 @@ def build_gan_discriminator(n_features=784, units=(512, 256), seed=None):
     (None, 1)
     """
     seeds = _Seeds(None if seed is None else int(seed) + 3000)
-    x = keras.Input((n_features,), name="images")
-    h = x
+    inputs, x, label = _inputs((n_features,), "images", n_classes)
+    h = _with_label(x, label)
     for i, width in enumerate(units):
         h = _dense(width, seeds, name=f"dense_{i}")(h)
         h = layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
     out = _dense(1, seeds, "sigmoid", name="real_probability")(h)
-    return keras.Model(x, out, name="discriminator")
+    return keras.Model(inputs, out, name="discriminator")
+
+
+# --------------------------------------------------------------------------
+# Convolutional networks (beyond the report)
+# --------------------------------------------------------------------------
+def _conv(filters, kernel_size, seeds, activation=None, name=None):
+    return layers.Conv2D(
+        filters, kernel_size, strides=2, padding="same", activation=activation,
+        kernel_initializer=seeds.kernel(), name=name,
+    )
+
+
+def _deconv(filters, kernel_size, seeds, activation=None, name=None):
+    return layers.Conv2DTranspose(
+        filters, kernel_size, strides=2, padding="same", activation=activation,
+        kernel_initializer=seeds.kernel(), name=name,
+    )
+
+
+def _image_input(image_shape, n_classes):
+    """Flat-row input reshaped to ``(H, W, 1)``, labels as extra channels."""
+    height, width = (int(s) for s in image_shape)
+    inputs, x, label = _inputs((height * width,), "images", n_classes)
+    image = layers.Reshape((height, width, 1), name="to_image")(x)
+    return inputs, _label_maps(image, label, (height, width))
+
+
+def build_conv_vae_encoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2, seed=None, n_classes=0):
+    """Build a convolutional VAE encoder: strided 3x3 ReLU convolutions, two heads.
+
+    The flat input rows are reshaped to ``(H, W, 1)``; each entry of
+    ``filters`` is a 3x3 convolution with stride 2 and ReLU, halving the
+    height and width (28x28 -> 14x14 -> 7x7 by default); the result is
+    flattened and fed to two linear heads, the mean and the log-variance.
+
+    Parameters
+    ----------
+    image_shape : tuple of int, default=(28, 28)
+        ``(H, W)`` of the images, both divisible by ``2 ** len(filters)``.
+    filters : tuple of int, default=(32, 64)
+        Channels of the strided convolutions, input side first.
+    latent_dim : int, default=2
+        Size of the latent space.
+    seed : int, default=None
+        Seed of the weight initializers (``None``: Keras's global seed).
+    n_classes : int, default=0
+        For a conditional encoder, the number of classes: the model then
+        takes ``[images, labels]`` and the one-hot labels are broadcast over
+        the image as ``n_classes`` extra input channels.
+
+    Returns
+    -------
+    encoder : keras.Model
+        Maps ``(batch, H*W)`` to ``[z_mean, z_log_var]``, each of shape
+        ``(batch, latent_dim)``.
+
+    Raises
+    ------
+    ValueError
+        If ``H`` or ``W`` is not divisible by ``2 ** len(filters)``.
+
+    Examples
+    --------
+    >>> from mnistgen.networks import build_conv_vae_encoder
+    >>> encoder = build_conv_vae_encoder(seed=0)
+    >>> [tuple(t.shape) for t in encoder.outputs]
+    [(None, 2), (None, 2)]
+    >>> [layer.output.shape[1:] for layer in encoder.layers if "conv" in layer.name]
+    [(14, 14, 32), (7, 7, 64)]
+    """
+    check_conv_shape(image_shape, filters)
+    seeds = _Seeds(seed)
+    inputs, h = _image_input(image_shape, n_classes)
+    for i, f in enumerate(filters):
+        h = _conv(f, 3, seeds, "relu", name=f"conv_{i}")(h)
+    h = layers.Flatten(name="flatten")(h)
+    z_mean = _dense(latent_dim, seeds, name="z_mean")(h)
+    z_log_var = _dense(latent_dim, seeds, name="z_log_var")(h)
+    return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
+
+
+def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2, seed=None, n_classes=0):
+    """Build a convolutional VAE decoder: the conv encoder's mirror, ending in a sigmoid.
+
+    A ReLU dense layer maps ``z`` to a ``(H/4, W/4, filters[-1])`` grid (for
+    two stages); 3x3 transposed convolutions with stride 2 and ReLU double
+    it back with the channels of ``filters`` in reverse order, and the last
+    one has a single channel and a sigmoid (7x7x64 -> 14x14x32 -> 28x28x1 by
+    default). The output is flattened to rows.
+
+    Parameters
+    ----------
+    image_shape : tuple of int, default=(28, 28)
+        ``(H, W)`` of the images, both divisible by ``2 ** len(filters)``.
+    filters : tuple of int, default=(32, 64)
+        The *encoder's* channels; the decoder uses them in reverse order.
+    latent_dim : int, default=2
+        Size of the latent space.
+    seed : int, default=None
+        Seed of the weight initializers.
+    n_classes : int, default=0
+        For a conditional decoder, the number of classes: the model then
+        takes ``[z, labels]`` and concatenates the one-hot labels to ``z``.
+
+    Returns
+    -------
+    decoder : keras.Model
+        Maps ``(batch, latent_dim)`` codes to ``(batch, H*W)`` pixel
+        probabilities in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If ``H`` or ``W`` is not divisible by ``2 ** len(filters)``.
+
+    Examples
+    --------
+    >>> from mnistgen.networks import build_conv_vae_decoder
+    >>> decoder = build_conv_vae_decoder(seed=0)
+    >>> tuple(decoder.output.shape)
+    (None, 784)
+    >>> decoder.get_layer("grid").output.shape[1:]
+    (7, 7, 64)
+    """
+    height, width = (int(s) for s in image_shape)
+    grid = check_conv_shape(image_shape, filters)
+    seeds = _Seeds(None if seed is None else int(seed) + 1000)
+    inputs, z, label = _inputs((latent_dim,), "z", n_classes)
+    h = _with_label(z, label)
+    h = _dense(grid[0] * grid[1] * filters[-1], seeds, "relu", name="dense")(h)
+    h = layers.Reshape(grid + (filters[-1],), name="grid")(h)
+    for i, f in enumerate(reversed(tuple(filters[:-1]))):
+        h = _deconv(f, 3, seeds, "relu", name=f"deconv_{i}")(h)
+    h = _deconv(1, 3, seeds, "sigmoid", name="pixels")(h)
+    out = layers.Reshape((height * width,), name="to_rows")(h)
+    return keras.Model(inputs, out, name="decoder")
+
+
+def build_conv_gan_generator(
+    image_shape=(28, 28),
+    latent_dim=100,
+    filters=(32, 64),
+    seed=None,
+    batch_norm_momentum=0.9,
+    n_classes=0,
+):
+    """Build a DCGAN-style generator: dense to a small grid, transposed convolutions up.
+
+    A dense layer maps the noise to a ``(H/4, W/4, filters[-1])`` grid (for
+    two stages); 5x5 transposed convolutions with stride 2 double it with
+    the channels of ``filters`` in reverse order, and the last one has a
+    single channel and tanh (7x7x64 -> 14x14x32 -> 28x28x1 by default).
+    Every layer but the output is followed by batch normalisation and
+    LeakyReLU(0.2). The output is flattened to rows.
+
+    Parameters
+    ----------
+    image_shape : tuple of int, default=(28, 28)
+        ``(H, W)`` of the images, both divisible by ``2 ** len(filters)``.
+    latent_dim : int, default=100
+        Size of the noise vector ``z``.
+    filters : tuple of int, default=(32, 64)
+        The *discriminator's* channels, input side first; the generator
+        uses them in reverse order.
+    seed : int, default=None
+        Seed of the weight initializers.
+    batch_norm_momentum : float, default=0.9
+        Momentum of the batch normalisation's moving statistics.
+    n_classes : int, default=0
+        For a conditional generator, the number of classes: the model then
+        takes ``[z, labels]`` and concatenates the one-hot labels to ``z``.
+
+    Returns
+    -------
+    generator : keras.Model
+        Maps ``(batch, latent_dim)`` noise to ``(batch, H*W)`` images in
+        [-1, 1].
+
+    Raises
+    ------
+    ValueError
+        If ``H`` or ``W`` is not divisible by ``2 ** len(filters)``.
+
+    Examples
+    --------
+    >>> from mnistgen.networks import build_conv_gan_generator
+    >>> generator = build_conv_gan_generator(seed=0)
+    >>> tuple(generator.output.shape)
+    (None, 784)
+    >>> generator.get_layer("grid").output.shape[1:]
+    (7, 7, 64)
+    """
+    height, width = (int(s) for s in image_shape)
+    grid = check_conv_shape(image_shape, filters)
+    seeds = _Seeds(None if seed is None else int(seed) + 2000)
+
+    def norm_act(h, i):
+        h = layers.BatchNormalization(momentum=batch_norm_momentum, name=f"batch_norm_{i}")(h)
+        return layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
+
+    inputs, z, label = _inputs((latent_dim,), "z", n_classes)
+    h = _with_label(z, label)
+    h = layers.Dense(grid[0] * grid[1] * filters[-1], use_bias=False,
+                     kernel_initializer=seeds.kernel(), name="dense")(h)
+    h = layers.Reshape(grid + (filters[-1],), name="grid")(norm_act(h, 0))
+    for i, f in enumerate(reversed(tuple(filters[:-1]))):
+        h = _deconv(f, 5, seeds, name=f"deconv_{i}")(h)
+        h = norm_act(h, i + 1)
+    h = _deconv(1, 5, seeds, "tanh", name="pixels")(h)
+    out = layers.Reshape((height * width,), name="to_rows")(h)
+    return keras.Model(inputs, out, name="generator")
+
+
+def build_conv_gan_discriminator(image_shape=(28, 28), filters=(32, 64), seed=None, n_classes=0):
+    """Build a DCGAN-style discriminator: strided convolutions down, one sigmoid unit.
+
+    The flat rows are reshaped to ``(H, W, 1)``; each entry of ``filters``
+    is a 5x5 convolution with stride 2 and LeakyReLU(0.2) (28x28 -> 14x14x32
+    -> 7x7x64 by default); a dense sigmoid unit reads the flattened result.
+    There is no batch normalisation in the discriminator, so scoring real and
+    generated images in one call (as the trainer does) equals two calls.
+
+    Parameters
+    ----------
+    image_shape : tuple of int, default=(28, 28)
+        ``(H, W)`` of the images, both divisible by ``2 ** len(filters)``.
+    filters : tuple of int, default=(32, 64)
+        Channels of the strided convolutions, input side first.
+    seed : int, default=None
+        Seed of the weight initializers.
+    n_classes : int, default=0
+        For a conditional discriminator, the number of classes: the model
+        then takes ``[images, labels]`` and the one-hot labels are broadcast
+        over the image as ``n_classes`` extra input channels.
+
+    Returns
+    -------
+    discriminator : keras.Model
+        Maps ``(batch, H*W)`` images in [-1, 1] to ``(batch, 1)``
+        probabilities that each image is real.
+
+    Raises
+    ------
+    ValueError
+        If ``H`` or ``W`` is not divisible by ``2 ** len(filters)``.
+
+    Examples
+    --------
+    >>> from mnistgen.networks import build_conv_gan_discriminator
+    >>> discriminator = build_conv_gan_discriminator(seed=0)
+    >>> tuple(discriminator.output.shape)
+    (None, 1)
+    >>> discriminator.get_layer("conv_1").output.shape[1:]
+    (7, 7, 64)
+    """
+    check_conv_shape(image_shape, filters)
+    seeds = _Seeds(None if seed is None else int(seed) + 3000)
+    inputs, h = _image_input(image_shape, n_classes)
+    for i, f in enumerate(filters):
+        h = _conv(f, 5, seeds, name=f"conv_{i}")(h)
+        h = layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
+    h = layers.Flatten(name="flatten")(h)
+    out = _dense(1, seeds, "sigmoid", name="real_probability")(h)
+    return keras.Model(inputs, out, name="discriminator")

@@ -3,7 +3,7 @@ import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseGenerator, _check_units
+from ._base import BaseGenerator, _check_float, _check_units
 from ._validation import check_latent
 
 __all__ = ["VAEGenerator"]
@@ -30,12 +30,18 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     feed any scikit-learn model; :meth:`score` is the mean evidence lower
     bound, so grid searches select by held-out ELBO.
 
+    Beyond the report: ``architecture="conv"`` swaps the MLPs for a
+    convolutional encoder and decoder, ``conditional=True`` trains a
+    class-conditional VAE on ``fit(X, y)`` that :meth:`sample` can ask for a
+    given class, and ``beta`` weights the KL term (a beta-VAE).
+
     Parameters
     ----------
     latent_dim : int, default=2
         Size of the latent space.
     hidden_units : tuple of int, default=(512, 256)
-        Encoder hidden widths; the decoder mirrors them.
+        Encoder hidden widths; the decoder mirrors them. Used by
+        ``architecture="mlp"`` only.
     epochs : int, default=50
         Epochs that :meth:`fit` trains.
     batch_size : int, default=100
@@ -56,6 +62,29 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     warm_start : bool, default=False
         If True, :meth:`fit` on a fitted estimator continues from the current
         weights (and optimizer state) instead of starting again.
+    architecture : {"mlp", "conv"}, default="mlp"
+        ``"mlp"`` is the report's dense networks (``hidden_units``);
+        ``"conv"`` a convolutional encoder (3x3 stride-2 ReLU convolutions
+        with ``conv_filters`` channels, then the two linear heads) and a
+        mirrored decoder of transposed convolutions (see
+        :func:`~mnistgen.networks.build_conv_vae_encoder`). ``"conv"`` needs
+        image height and width divisible by ``2 ** len(conv_filters)`` (4 by
+        default).
+    conv_filters : tuple of int, default=(32, 64)
+        Channels of the encoder's convolutions, input side first; the
+        decoder uses them in reverse. Used by ``architecture="conv"`` only.
+    conditional : bool, default=False
+        If True, train a class-conditional VAE: :meth:`fit` needs integer
+        labels ``y``, the one-hot label is an extra input of the encoder and
+        the decoder, and :meth:`sample` takes the classes to draw. The
+        encoder then needs the labels too, so :meth:`transform`,
+        :meth:`inverse_transform`, :meth:`score_samples` and :meth:`score`
+        require ``y``. If False, ``y`` is ignored.
+    beta : float, default=1.0
+        Weight of the KL term in the training loss, ``reconstruction + beta
+        * KL`` (a beta-VAE); ``1.0`` is the report's loss. Larger values
+        give smoother latent spaces and blurrier reconstructions.
+        :meth:`score_samples` always reports the true ELBO (beta = 1).
     on_divergence : {"raise", "restore"}, default="raise"
         What happens when an epoch ends with a NaN or infinite loss: training
         stops and the weights and optimizer state go back to the end of the
@@ -72,15 +101,22 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     optimizer_ : keras.optimizers.Adam
         The optimizer, kept so that training can resume exactly.
     history_ : dict of list of float
-        Per-epoch means over the training images: ``"loss"`` (negative
-        ELBO), ``"reconstruction_loss"`` and ``"kl_loss"``, in nats. Grows
-        with ``partial_fit`` and warm-started fits.
+        Per-epoch means over the training images: ``"loss"`` (the loss
+        minimised, ``reconstruction_loss + beta * kl_loss``: the negative
+        ELBO for ``beta=1``), ``"reconstruction_loss"`` and ``"kl_loss"``,
+        in nats. Grows with ``partial_fit`` and warm-started fits.
     n_iter_ : int
         Epochs trained so far.
     n_features_in_ : int
         Pixels per image.
     image_shape_ : tuple of int
         ``(H, W)`` of the training images.
+    classes_ : ndarray of shape (n_classes,), dtype int64
+        Only if ``conditional=True``: the sorted distinct training labels.
+    class_prior_ : ndarray of shape (n_classes,)
+        Only if ``conditional=True``: the share of each class among the
+        training labels; :meth:`sample` without ``y`` draws classes in these
+        proportions.
 
     See Also
     --------
@@ -98,6 +134,16 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     (5, 2)
     >>> sorted(vae.history_)
     ['kl_loss', 'loss', 'reconstruction_loss']
+
+    A convolutional, class-conditional VAE draws the classes asked for:
+
+    >>> y = np.arange(200) % 10
+    >>> cvae = VAEGenerator(architecture="conv", conditional=True, epochs=1,
+    ...                     random_state=0).fit(X, y)
+    >>> cvae.classes_
+    array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    >>> cvae.sample(4, y=[0, 1, 2, 3]).shape
+    (4, 28, 28)
     """
 
     _network_attributes = ("encoder_", "decoder_")
@@ -115,6 +161,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         verbose=0,
         callbacks=None,
         warm_start=False,
+        architecture="mlp",
+        conv_filters=(32, 64),
+        conditional=False,
+        beta=1.0,
         on_divergence="raise",
     ):
         self.latent_dim = latent_dim
@@ -126,6 +176,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         self.verbose = verbose
         self.callbacks = callbacks
         self.warm_start = warm_start
+        self.architecture = architecture
+        self.conv_filters = conv_filters
+        self.conditional = conditional
+        self.beta = beta
         self.on_divergence = on_divergence
 
     def __sklearn_tags__(self):
@@ -137,15 +191,27 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     def _check_params(self):
         super()._check_params()
         _check_units("hidden_units", self.hidden_units)
+        self._check_model_options()
+        _check_float("beta", self.beta, 0.0, np.inf, low_open=False)
 
     def _build(self, n_features, seed):
         from ._backend import get_keras
-        from .networks import build_vae_decoder, build_vae_encoder
+        from . import networks
 
         keras = get_keras()
-        units = _check_units("hidden_units", self.hidden_units)
-        self.encoder_ = build_vae_encoder(n_features, units, self.latent_dim, seed)
-        self.decoder_ = build_vae_decoder(n_features, units, self.latent_dim, seed)
+        k = self._n_classes()
+        if self.architecture == "conv":
+            filters = _check_units("conv_filters", self.conv_filters)
+            self.encoder_ = networks.build_conv_vae_encoder(
+                self.image_shape_, filters, self.latent_dim, seed, n_classes=k)
+            self.decoder_ = networks.build_conv_vae_decoder(
+                self.image_shape_, filters, self.latent_dim, seed, n_classes=k)
+        else:
+            units = _check_units("hidden_units", self.hidden_units)
+            self.encoder_ = networks.build_vae_encoder(
+                n_features, units, self.latent_dim, seed, n_classes=k)
+            self.decoder_ = networks.build_vae_decoder(
+                n_features, units, self.latent_dim, seed, n_classes=k)
         self.optimizer_ = keras.optimizers.Adam(self.learning_rate, epsilon=1e-8)
         self.optimizer_.build(self._optimizer_variables("optimizer_"))
 
@@ -155,25 +221,60 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     def _make_trainer(self):
         from ._training import COMPILE_OPTIONS, VAETrainer
 
-        trainer = VAETrainer(self.encoder_, self.decoder_, self.latent_dim)
+        trainer = VAETrainer(self.encoder_, self.decoder_, self.latent_dim,
+                             beta=self.beta, n_classes=self._n_classes())
         trainer.compile(optimizer=self.optimizer_, **COMPILE_OPTIONS)
         return trainer
 
-    def _decode(self, z):
-        return np.asarray(self.decoder_(z, training=False))
+    def _decode(self, z, labels=None):
+        from ._training import _call
+
+        return np.asarray(_call(self.decoder_, z, labels, False))
 
     @property
     def _n_features_out(self):
         return self.latent_dim
 
     # -- public methods ---------------------------------------------------
-    def transform(self, X):
+    def fit_transform(self, X, y=None):
+        """Fit to ``X`` (and ``y``), then encode ``X`` (with ``y``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
+            Training images.
+        y : array-like of shape (n_samples,) of int, default=None
+            Class labels, required when ``conditional=True``; ignored
+            otherwise.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, latent_dim), dtype float32
+            ``fit(X, y).transform(X, y)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from mnistgen import VAEGenerator
+        >>> X = np.random.default_rng(0).random((100, 64), dtype=np.float32)
+        >>> VAEGenerator(epochs=1, random_state=0).fit_transform(X).shape
+        (100, 2)
+        """
+        return self.fit(X, y).transform(X, y)
+
+    def transform(self, X, y=None):
         """Encode images to their latent means.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
             Images with the pixel count seen in :meth:`fit`.
+        y : array-like of shape (n_samples,) of int, default=None
+            Class labels, one of ``classes_`` per image: required for a
+            conditional model, whose encoder reads them (a ``ValueError``
+            says so if missing); ignored otherwise. In a pipeline, a
+            conditional VAE can therefore be fitted (``fit_transform``
+            passes ``y``) but not used to transform unlabelled data.
 
         Returns
         -------
@@ -188,17 +289,24 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         >>> VAEGenerator(latent_dim=3, epochs=1, random_state=0).fit(X).transform(X).shape
         (100, 3)
         """
+        from ._training import _call
+
         return self._map_image_chunks(
-            lambda x: self.encoder_(x, training=False)[0], X, self.latent_dim
+            lambda x, labels: _call(self.encoder_, x, labels, False)[0],
+            X, self.latent_dim, y=y, method="transform",
         )
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X, y=None):
         """Decode latent codes to images.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, latent_dim)
             Latent codes, for example from :meth:`transform`.
+        y : int or array-like of shape (n_samples,) of int, default=None
+            For a conditional model (required there): the class to decode
+            each code as, one of ``classes_``; a single label applies to
+            all codes. Ignored by an unconditional model.
 
         Returns
         -------
@@ -215,10 +323,16 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         (3, 28, 28)
         """
         check_is_fitted(self)
-        Z = check_latent(X, self.latent_dim, what="X")
-        return self._to_rows(self._map_chunks(self._decode, Z, self.n_features_in_))
+        from ._training import split_labels
 
-    def score_samples(self, X):
+        Z = check_latent(X, self.latent_dim, what="X")
+        labels = self._one_hot_of(y, Z.shape[0], "inverse_transform")
+        rows = Z if labels is None else np.hstack([Z, labels])
+        k = self._n_classes()
+        return self._to_rows(self._map_chunks(
+            lambda r: self._decode(*split_labels(r, k)), rows, self.n_features_in_))
+
+    def score_samples(self, X, y=None):
         """Evidence lower bound of each image, in nats (higher is better).
 
         ``ELBO(x) = E_q[log p(x|z)] - KL(q(z|x) || p(z))`` with the report's
@@ -226,11 +340,16 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         expectation is a Monte Carlo average over 16 fixed standard-normal
         draws shared by all images, so the score of an image is
         deterministic and does not depend on the other images passed.
+        The ELBO is the report's (beta = 1) whatever ``beta`` the model was
+        trained with. For a conditional model it bounds log p(x | y).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
             Images.
+        y : array-like of shape (n_samples,) of int, default=None
+            Class labels: required for a conditional model, ignored
+            otherwise.
 
         Returns
         -------
@@ -247,18 +366,21 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         >>> bool((vae.score_samples(X) < 0).all())
         True
         """
+        check_is_fitted(self)
         eps = np.random.default_rng(0).standard_normal((_SCORE_DRAWS, self.latent_dim)).astype(np.float32)
 
-        def elbo(x):
+        def elbo(x, labels):
             from ._training import vae_terms
 
             total = 0.0
             for e in eps:
-                rec, kl = vae_terms(x, self.encoder_, self.decoder_, e[None, :])
+                rec, kl = vae_terms(x, self.encoder_, self.decoder_, e[None, :], labels=labels)
                 total = total + np.asarray(rec, dtype=np.float64) + np.asarray(kl, dtype=np.float64)
             return (-total / _SCORE_DRAWS)[:, None]
 
-        return self._map_image_chunks(elbo, X, 1, dtype=np.float64)[:, 0]
+        return self._map_image_chunks(
+            elbo, X, 1, y=y, method="score_samples", dtype=np.float64
+        )[:, 0]
 
     def score(self, X, y=None):
         """Mean evidence lower bound of ``X`` in nats (higher is better).
@@ -267,13 +389,14 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         ----------
         X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
             Images.
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,) of int, default=None
+            Class labels: required for a conditional model, ignored
+            otherwise.
 
         Returns
         -------
         score : float
-            ``score_samples(X).mean()``.
+            ``score_samples(X, y).mean()``.
 
         Examples
         --------
@@ -283,4 +406,4 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         >>> isinstance(VAEGenerator(epochs=1, random_state=0).fit(X).score(X), float)
         True
         """
-        return float(np.mean(self.score_samples(X)))
+        return float(np.mean(self.score_samples(X, y)))
