@@ -43,6 +43,7 @@ Uncurated 8x8 sample grids go to ``--out`` (default
 ``benchmarks/results/quality``, git-ignored).
 """
 import argparse
+import json
 import os
 import re
 import shlex
@@ -164,7 +165,7 @@ def load_peer(spec):
 
 def run_peer(script, epochs, python, out_npz):
     """Train a reference recipe with ``OUT_NPZ``; return (seconds, stdout)."""
-    env = dict(os.environ, OUT_NPZ=out_npz)
+    env = dict(os.environ, OUT_NPZ=os.path.abspath(out_npz))
     env.setdefault("MNIST_NPZ", os.environ.get("MNISTGEN_MNIST_PATH", ""))
     cmd = [python, os.path.join(BENCH, script), str(epochs)]
     print("running " + " ".join(shlex.quote(c) for c in cmd), flush=True)
@@ -189,6 +190,9 @@ def main(argv=None):
     parser.add_argument("--torch-python", default=None,
                         help="python with torch==2.13.0: also train and score the report's PyTorch code")
     parser.add_argument("--out", default=os.path.join("benchmarks", "results", "quality"))
+    parser.add_argument("--reuse-rows", action="store_true",
+                        help="take each (model, epochs, seed) already measured from OUT/rows.json "
+                             "instead of training it again (every run records its rows there)")
     args = parser.parse_args(argv)
     print("command: python " + " ".join(shlex.quote(a) for a in sys.argv), flush=True)
     os.makedirs(args.out, exist_ok=True)
@@ -205,12 +209,23 @@ def main(argv=None):
     save_grid(x_test, os.path.join(args.out, "real_test.png"), "MNIST test images")
 
     gan_epochs = args.epochs_gan if args.epochs_gan is not None else GANGenerator().epochs
+    rows_path = os.path.join(args.out, "rows.json")
+    recorded = {}
+    if os.path.exists(rows_path):
+        with open(rows_path) as fh:
+            recorded = json.load(fh)
     for model_name in args.models:
         rows = []
         for seed in args.seeds:
             t = time.perf_counter()
             cls, extra = MODELS[model_name]
             epochs = args.epochs_vae if cls is VAEGenerator else gan_epochs
+            key = f"{model_name} epochs={epochs} seed={seed} n_train={len(x_train)} n_samples={args.n_samples}"
+            if args.reuse_rows and key in recorded:
+                rows.append(recorded[key])
+                print(f"{model_name} seed {seed}: reused from {rows_path}: "
+                      + ", ".join(f"{k} {v:.4g}" for k, v in recorded[key].items()), flush=True)
+                continue
             est = cls(epochs=epochs, random_state=seed, **extra)
             est.fit(x_train, y_train)  # y is ignored by unconditional models
             fit_s = time.perf_counter() - t
@@ -220,7 +235,9 @@ def main(argv=None):
             if cls is VAEGenerator and not est.conditional:
                 row["neg. ELBO (nats)"] = -est.score(x_test)
             rows.append(row)
-            epochs = est.epochs
+            recorded[key] = row
+            with open(rows_path, "w") as fh:
+                json.dump(recorded, fh, indent=1)
             save_grid(samples, os.path.join(args.out, f"{model_name}_seed{seed}.png"),
                       f"{model_name.upper()} seed {seed}, {epochs} epochs (uncurated)")
             print(f"{model_name} seed {seed}: {epochs} epochs in {fit_s:.0f} s; "
@@ -231,7 +248,7 @@ def main(argv=None):
     if args.torch_python:
         os.makedirs(os.path.join(args.out, "peers"), exist_ok=True)
         if "vae" in args.models:
-            path = os.path.join(args.out, "peers", "vae_torch.npz")
+            path = os.path.abspath(os.path.join(args.out, "peers", "vae_torch.npz"))
             secs, out = run_peer("peer_vae_torch.py", args.epochs_vae, args.torch_python, path)
             elbo = float(re.search(r"test_neg_elbo ([\d.]+)", out).group(1))
             print(f"report PyTorch VAE: {args.epochs_vae} epochs in {secs:.0f} s; "
@@ -242,7 +259,7 @@ def main(argv=None):
                 print(f"peer_gan_torch.py saves samples only after {PEER_GAN_EPOCHS} epochs; "
                       f"not run for {gan_epochs}", flush=True)
             else:
-                path = os.path.join(args.out, "peers", "gan_torch.npz")
+                path = os.path.abspath(os.path.join(args.out, "peers", "gan_torch.npz"))
                 secs, _ = run_peer("peer_gan_torch.py", gan_epochs, args.torch_python, path)
                 print(f"report PyTorch GAN: {gan_epochs} epochs in {secs:.0f} s", flush=True)
                 stem = path[:-4] + f"_e{gan_epochs}"

@@ -79,6 +79,16 @@ class ModelCheckpoint(keras.callbacks.Callback):
         self._estimator = weakref.ref(estimator)
 
     def on_epoch_end(self, epoch, logs=None):
+        """Save the estimator if ``n_iter_`` is a new multiple of ``every_n_epochs``.
+
+        Parameters
+        ----------
+        epoch : int
+            Keras's epoch index within this call of ``fit`` (unused: the
+            estimator's total ``n_iter_`` counts).
+        logs : dict, default=None
+            The epoch's logs (unused).
+        """
         estimator = self._estimator() if self._estimator is not None else None
         if estimator is None:
             raise RuntimeError(
