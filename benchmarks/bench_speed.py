@@ -3,7 +3,7 @@
 Run by hand (not in CI), from the repository root::
 
     MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_speed.py \
-        --epochs 5 --baseline --torch-python /tmp/torchenv/bin/python
+        --epochs 3 --baseline --torch-python /tmp/torchenv/bin/python
 
 It trains the report's VAE (batch 100) and GAN (batch 64) on the 60,000 MNIST
 training images and prints one table with, for mnistgen and for each reference
