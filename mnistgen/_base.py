@@ -404,12 +404,16 @@ class BaseGenerator(BaseEstimator):
         """Reshape flat images to the layout of one training row."""
         return flat.reshape((flat.shape[0],) + self._row_shape)
 
-    def _map_chunks(self, fn, X, n_out, dtype=np.float32):
-        """Apply ``fn`` to row chunks of ``X``; return an (n, n_out) array."""
+    def _map_chunks(self, fn, X, n_out, labels=None, dtype=np.float32):
+        """Apply ``fn(rows, labels)`` to row chunks of ``X`` (and ``labels``).
+
+        ``labels`` (one-hot rows aligned with ``X``, or None) is sliced like
+        ``X``. Returns an (n, n_out) array.
+        """
         out = np.empty((X.shape[0], n_out), dtype=dtype)
         for start in range(0, X.shape[0], _CHUNK):
             stop = min(start + _CHUNK, X.shape[0])
-            out[start:stop] = fn(X[start:stop])
+            out[start:stop] = fn(X[start:stop], None if labels is None else labels[start:stop])
         return out
 
     def _map_image_chunks(self, fn, X, n_out, y=None, method=None, dtype=np.float32):
@@ -424,12 +428,10 @@ class BaseGenerator(BaseEstimator):
         check_is_fitted(self)
         flat, _, _ = check_images(X, image_shape=self.image_shape_, convert=False)
         labels = self._one_hot_of(y, flat.shape[0], method)
-        out = np.empty((flat.shape[0], n_out), dtype=dtype)
-        for start in range(0, flat.shape[0], _CHUNK):
-            stop = min(start + _CHUNK, flat.shape[0])
-            chunk_labels = None if labels is None else labels[start:stop]
-            out[start:stop] = fn(to_unit_float(flat[start:stop]), chunk_labels)
-        return out
+        return self._map_chunks(
+            lambda rows, chunk_labels: fn(to_unit_float(rows), chunk_labels),
+            flat, n_out, labels=labels, dtype=dtype,
+        )
 
     def _json_params(self):
         """Parameters as JSON values (callbacks and RandomState are dropped)."""

@@ -323,14 +323,9 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         (3, 28, 28)
         """
         check_is_fitted(self)
-        from ._training import split_labels
-
         Z = check_latent(X, self.latent_dim, what="X")
         labels = self._one_hot_of(y, Z.shape[0], "inverse_transform")
-        rows = Z if labels is None else np.hstack([Z, labels])
-        k = self._n_classes()
-        return self._to_rows(self._map_chunks(
-            lambda r: self._decode(*split_labels(r, k)), rows, self.n_features_in_))
+        return self._to_rows(self._map_chunks(self._decode, Z, self.n_features_in_, labels=labels))
 
     def score_samples(self, X, y=None):
         """Evidence lower bound of each image, in nats (higher is better).
