@@ -6,11 +6,12 @@ parameter checks, input validation, seeding, the ``fit`` / ``partial_fit`` /
 and ``save``. Subclasses say which networks they build, how one training step
 works (a Keras "trainer" model) and how latent codes become images.
 """
+import contextlib
 import numbers
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
@@ -113,6 +114,15 @@ class BaseGenerator(BaseEstimator):
                         f"{cb!r}."
                     )
         check_random_state(self.random_state)
+        if self.distribute_strategy is not None:
+            from ._backend import get_tensorflow
+
+            if not isinstance(self.distribute_strategy, get_tensorflow().distribute.Strategy):
+                raise TypeError(
+                    "distribute_strategy must be None or a tf.distribute.Strategy "
+                    f"(such as tf.distribute.MirroredStrategy()), got "
+                    f"{self.distribute_strategy!r}."
+                )
 
     def _check_model_options(self):
         """Validate ``architecture``, ``conv_filters`` and ``conditional``."""
@@ -204,9 +214,10 @@ class BaseGenerator(BaseEstimator):
             X, image_shape=self.image_shape_ if resume else None
         )
         X = self._training_rows(X, y, image_shape, resume)
-        if not resume:
-            self._initialize(image_shape, row_shape)
-        self._train(X, self.epochs)
+        with self._strategy_scope():
+            if not resume:
+                self._initialize(image_shape, row_shape)
+            self._train(X, self.epochs)
         return self
 
     def partial_fit(self, X, y=None):
@@ -234,9 +245,10 @@ class BaseGenerator(BaseEstimator):
             X, image_shape=self.image_shape_ if fitted else None
         )
         X = self._training_rows(X, y, image_shape, fitted)
-        if not fitted:
-            self._initialize(image_shape, row_shape)
-        self._train(X, 1)
+        with self._strategy_scope():
+            if not fitted:
+                self._initialize(image_shape, row_shape)
+            self._train(X, 1)
         return self
 
     def sample(self, n_samples=1, y=None, random_state=None):
@@ -318,6 +330,44 @@ class BaseGenerator(BaseEstimator):
     # ------------------------------------------------------------------
     # Internals
     # ------------------------------------------------------------------
+    def __sklearn_clone__(self):
+        """Clone the parameters, sharing (not copying) ``distribute_strategy``.
+
+        A strategy stands for devices, not for state of the estimator, and
+        cannot be deep-copied; every other parameter is cloned as
+        :func:`sklearn.base.clone` does.
+        """
+        params = self.get_params(deep=False)
+        strategy = params.pop("distribute_strategy", None)
+        params = {key: clone(value, safe=False) for key, value in params.items()}
+        return type(self)(distribute_strategy=strategy, **params)
+
+    def _strategy_scope(self):
+        """The scope of ``distribute_strategy``, or no change if it is None."""
+        if self.distribute_strategy is None:
+            return contextlib.nullcontext()
+        return self.distribute_strategy.scope()
+
+    def _place(self):
+        """Make sure the networks live under the current strategy's scope.
+
+        Networks built (or loaded) under another strategy, or without one,
+        are rebuilt in the current scope and given back their weights and
+        optimizer state: Keras only trains variables created in the scope
+        of the strategy that trains them.
+        """
+        from ._training import current_strategy
+
+        strategy = current_strategy()
+        if self.__dict__.get("_strategy_built") is strategy:
+            return
+        values = [v.numpy() for v in self._state_variables()]
+        self.__dict__.pop("_trainer", None)
+        self._build(self.n_features_in_, self._seed)
+        for variable, value in zip(self._state_variables(), values):
+            variable.assign(value)
+        self._strategy_built = strategy
+
     def _initialize(self, image_shape, row_shape):
         self.__dict__.pop("_trainer", None)
         self.n_features_in_ = int(np.prod(image_shape))
@@ -326,6 +376,9 @@ class BaseGenerator(BaseEstimator):
         self._seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         self.history_ = {key: [] for key in self._history_keys}
         self._build(self.n_features_in_, self._seed)
+        from ._training import current_strategy
+
+        self._strategy_built = current_strategy()
         self.n_iter_ = 0
 
     def _train(self, X, epochs):
@@ -338,7 +391,7 @@ class BaseGenerator(BaseEstimator):
         epoch: a divergence then raises ``FloatingPointError`` (or warns, with
         ``on_divergence="restore"``), an interruption warns and returns.
         """
-        from ._training import EpochGuard, make_dataset
+        from ._training import EpochGuard, distributed, make_dataset
 
         # A fresh, reproducible pair of seeds for each call: the same
         # random_state and data give the same run, and successive calls
@@ -346,13 +399,19 @@ class BaseGenerator(BaseEstimator):
         shuffle_seed, noise_seed = np.random.SeedSequence(
             [self._seed, self.n_iter_]
         ).generate_state(2)
+        self._place()
         trainer = self.__dict__.get("_trainer")
         if trainer is None:
             trainer = self._trainer = self._make_trainer()
         for name in self._optimizer_attributes:
             getattr(self, name).learning_rate = self.learning_rate
-        trainer.reseed(int(noise_seed) % (2**31 - 1))
-        dataset = make_dataset(X, self.batch_size, int(shuffle_seed) % (2**31 - 1))
+        # Under a distribution strategy Keras splits each mini-batch across
+        # the replicas; on one device, groups of mini-batches go to one
+        # compiled call.
+        dataset, steps_per_epoch = make_dataset(
+            X, self.batch_size, int(shuffle_seed) % (2**31 - 1), self.latent_dim, epochs=epochs,
+            noise_seed=int(noise_seed) % (2**31 - 1), grouped=not distributed(),
+        )
         guard = EpochGuard(self, self._state_variables())
         callbacks = [guard] + list(self.callbacks or [])
         for callback in callbacks[1:]:
@@ -362,6 +421,7 @@ class BaseGenerator(BaseEstimator):
             trainer.fit(
                 dataset,
                 epochs=epochs,
+                steps_per_epoch=steps_per_epoch,  # one pass over all epochs
                 verbose=int(self.verbose),
                 shuffle=False,  # make_dataset shuffles, seeded
                 callbacks=callbacks,
@@ -437,6 +497,7 @@ class BaseGenerator(BaseEstimator):
         """Parameters as JSON values (callbacks and RandomState are dropped)."""
         params = self.get_params(deep=False)
         params["callbacks"] = None
+        params["distribute_strategy"] = None
         if not (params["random_state"] is None or isinstance(params["random_state"], numbers.Integral)):
             params["random_state"] = None
         out = {}
@@ -475,6 +536,9 @@ class BaseGenerator(BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_trainer", None)
+        state.pop("_strategy_built", None)
+        if state.get("distribute_strategy") is not None:
+            state["distribute_strategy"] = None
         if self.__sklearn_is_fitted__():
             from .persistence import export_state
 

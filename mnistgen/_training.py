@@ -20,70 +20,162 @@ __all__ = [
     "VAETrainer",
     "GANTrainer",
     "vae_terms",
-    "split_labels",
+    "split_rows",
     "COMPILE_OPTIONS",
+    "compile_options",
+    "distributed",
+    "current_strategy",
+    "batch_mean",
     "STEPS_PER_CALL",
 ]
 
-#: How trainers are compiled: each ``train_step`` is one XLA-compiled function.
+#: How trainers are compiled on one device: each ``train_step`` is one
+#: XLA-compiled function.
 COMPILE_OPTIONS = {"jit_compile": True}
 
 #: Mini-batches trained per call of the compiled function (one Keras "step").
 STEPS_PER_CALL = 50
 
 
-def make_dataset(X, batch_size, seed, steps_per_call=None):
-    """Shuffled groups of mini-batches of ``X``, reshuffled every epoch.
+def make_dataset(X, batch_size, seed, noise_dim, epochs=1, noise_seed=None, steps_per_call=None,
+                 grouped=True):
+    """Shuffled mini-batches of ``X`` with their noise, for ``epochs`` epochs.
 
-    Each epoch draws one seeded permutation of the rows and cuts it into
-    mini-batches of ``batch_size`` (the last one smaller if ``batch_size``
-    does not divide the number of rows), exactly as ``shuffle().batch()``
-    would. Consecutive full mini-batches are stacked into groups of up to
-    ``steps_per_call`` (default :data:`STEPS_PER_CALL`); the last, smaller
-    mini-batch comes alone.
+    Epoch ``e`` draws the permutation of the rows seeded by ``(seed, e)``
+    and cuts it into mini-batches of ``batch_size`` (the last one smaller
+    if ``batch_size`` does not divide the number of rows). Each row comes
+    with its own ``noise_dim`` standard-normal draws (the VAE's
+    reparameterisation noise, the GAN's latent input), seeded by
+    ``(noise_seed, e)`` and drawn per *position* in the epoch: the noise a
+    row gets does not depend on how the batches are grouped or split across
+    devices, so a distributed run computes what a single device does. All
+    randomness is stateless, so the pipeline gives the same elements however
+    often it is iterated (Keras reads one element ahead under a
+    distribution strategy).
+
+    With ``grouped=True`` consecutive full mini-batches are stacked into
+    groups of up to ``steps_per_call`` (default :data:`STEPS_PER_CALL`) for
+    one compiled call each; the last, smaller mini-batch comes alone. With
+    ``grouped=False`` every element is one mini-batch, as
+    ``tf.distribute`` needs to split it across replicas.
 
     Returns
     -------
     dataset : tf.data.Dataset
-        Elements of shape ``(steps, rows, n_features)``, float32. The data
-        stays one tensor; only row indices are shuffled and each group is
-        gathered in the graph.
+        All epochs, one after the other. Elements are float32 tensors of
+        shape ``(steps, rows, n_features + noise_dim)`` (``grouped=True``) or
+        ``(rows, n_features + noise_dim)``: each row of ``X`` with its noise
+        appended (one tensor, not a tuple, because Keras cannot reduce a
+        tuple of per-replica values under a multi-worker strategy; see
+        :func:`split_rows`). The data stays one tensor; only row indices are
+        shuffled and each element is gathered in the graph.
+    steps_per_epoch : int
+        Elements per epoch, for Keras ``fit(steps_per_epoch=...)``.
     """
     steps_per_call = steps_per_call or STEPS_PER_CALL
     n = X.shape[0]
     n_full, rest = divmod(n, batch_size)
     data = tf.constant(X)
+    noise_seed = seed if noise_seed is None else noise_seed
 
-    def split(perm):
-        full = tf.reshape(perm[: n_full * batch_size], (n_full, batch_size))
-        groups = tf.data.Dataset.from_tensor_slices(full).batch(steps_per_call)
+    def epoch(e):
+        perm = tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), e]))
+        noise = tf.random.stateless_normal(
+            (n, noise_dim), seed=tf.stack([tf.constant(noise_seed, tf.int64), e]))
+        cut = n_full * batch_size
+        parts = tf.data.Dataset.from_tensor_slices((
+            tf.reshape(perm[:cut], (n_full, batch_size)),
+            tf.reshape(noise[:cut], (n_full, batch_size, noise_dim)),
+        ))
+        if grouped:
+            parts = parts.batch(steps_per_call)
         if rest:
-            tail = tf.data.Dataset.from_tensors(tf.reshape(perm[n_full * batch_size :], (1, rest)))
-            groups = tail if n_full == 0 else groups.concatenate(tail)
-        return groups
+            last = (perm[cut:], noise[cut:])
+            if grouped:
+                last = (last[0][None], last[1][None])
+            tail = tf.data.Dataset.from_tensors(last)
+            parts = tail if n_full == 0 else parts.concatenate(tail)
+        return parts
 
-    n_groups = -(-n_full // steps_per_call) + (1 if rest else 0)
-    return (
-        tf.data.Dataset.range(n)
-        .shuffle(n, seed=seed, reshuffle_each_iteration=True)
-        .batch(n)
-        .flat_map(split)
-        .apply(tf.data.experimental.assert_cardinality(n_groups))
-        .map(lambda idx: tf.gather(data, idx))
+    steps_per_epoch = (-(-n_full // steps_per_call) if grouped else n_full) + (1 if rest else 0)
+    dataset = (
+        tf.data.Dataset.range(epochs)
+        .flat_map(epoch)
+        .apply(tf.data.experimental.assert_cardinality(epochs * steps_per_epoch))
+        .map(lambda idx, noise: tf.concat([tf.gather(data, idx), noise], axis=-1))
         .prefetch(2)
     )
+    # Every worker of a multi-worker run builds this same pipeline (same
+    # seeds) and keeps its share of each global batch.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options), steps_per_epoch
 
 
-def split_labels(data, n_classes):
-    """Split training rows into ``(images, one-hot labels)``.
+def batch_mean(values):
+    """Mean of per-row ``values`` over the global batch, on every replica.
 
-    Conditional estimators append the one-hot labels to each flat image row
-    (see ``BaseGenerator._training_rows``); unconditional rows are returned
-    as ``(data, None)``.
+    Returns ``(loss, mean)``: ``loss`` is this replica's share to
+    differentiate (``tf.distribute`` sums the replicas' gradients), ``mean``
+    the global mean to log. On one device both are ``mean(values)``. Under
+    a distribution strategy ``loss`` is ``sum(values) / global rows``,
+    which stays right when a batch does not split evenly (a replica may
+    even get no rows).
     """
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None or ctx.num_replicas_in_sync == 1:
+        mean = ops.mean(values)
+        return mean, mean
+    rows = ctx.all_reduce("SUM", ops.cast(ops.shape(values)[0], values.dtype))
+    loss = ops.sum(values) / rows
+    return loss, ctx.all_reduce("SUM", loss)
+
+
+def distributed():
+    """Whether training runs under a ``tf.distribute`` strategy's scope."""
+    return tf.distribute.has_strategy()
+
+
+def _multi_worker():
+    """Whether the active strategy spans several worker processes.
+
+    The test Keras applies before reducing logs across workers.
+    """
+    strategy = tf.distribute.get_strategy()
+    in_multi_worker_mode = getattr(strategy.extended, "_in_multi_worker_mode", None)
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and bool(
+        in_multi_worker_mode and in_multi_worker_mode())
+
+
+def current_strategy():
+    """The strategy whose scope is active, or None outside any scope."""
+    return tf.distribute.get_strategy() if distributed() else None
+
+
+def compile_options():
+    """Keras ``compile`` options for a trainer built in the current scope.
+
+    On one device: :data:`COMPILE_OPTIONS` (XLA). Under a distribution
+    strategy, Keras's own default for ``tf.distribute``: no XLA, because one
+    XLA cluster cannot span the replicas and their gradient all-reduce.
+    """
+    return {"jit_compile": False} if distributed() else dict(COMPILE_OPTIONS)
+
+
+def split_rows(data, n_classes, noise_dim):
+    """Split training rows into ``(images, one-hot labels, noise)``.
+
+    A row is the flat image, then (conditional models) its one-hot label in
+    ``n_classes`` columns (see ``BaseGenerator._training_rows``), then its
+    ``noise_dim`` noise draws (see :func:`make_dataset`). ``labels`` is None
+    for an unconditional model.
+    """
+    noise = data[:, -noise_dim:]
+    data = data[:, :-noise_dim]
     if not n_classes:
-        return data, None
-    return data[:, :-n_classes], data[:, -n_classes:]
+        return data, None, noise
+    return data[:, :-n_classes], data[:, -n_classes:], noise
 
 
 def _call(model, x, labels, training):
@@ -108,36 +200,54 @@ def vae_terms(x, encoder, decoder, eps, training=False, labels=None):
     return reconstruction, kl
 
 
-class _SeededTrainer(keras.Model):
-    """A trainer model with its own seeded noise generator and metrics."""
+class _Trainer(keras.Model):
+    """A trainer model: per-batch ``train_batch`` plus its logged metrics."""
 
-    def __init__(self, metric_names, seed=0, **kwargs):
+    def __init__(self, metric_names, latent_dim, n_classes=0, **kwargs):
         super().__init__(**kwargs)
-        self.noise = keras.random.SeedGenerator(seed)
+        self.latent_dim = int(latent_dim)
+        self.n_classes = int(n_classes)
         self._trackers = [keras.metrics.Mean(name=name) for name in metric_names]
+
+    def _built(self):
+        """Mark the trainer built: its networks arrive built (Keras checks
+        this before training under a distribution strategy)."""
+        self.built = True
 
     @property
     def metrics(self):
         return self._trackers
 
-    def reseed(self, seed):
-        """Restart the noise stream from ``seed``."""
-        self.noise.state.assign(ops.convert_to_tensor([seed, 0], dtype=self.noise.state.dtype))
+    def train_step(self, data):
+        """Train on one mini-batch, or on each mini-batch of a group in turn.
 
-    def train_step(self, batches):
-        """Train on each mini-batch of ``batches`` (steps, rows, features) in turn."""
-        if len(batches.shape) == 2:  # a single mini-batch
-            batches = batches[None]
+        ``data`` comes from :func:`make_dataset`: one mini-batch (2-D, as
+        under a distribution strategy, where Keras splits it across
+        replicas) or a group of them (3-D), trained one after the other in a
+        loop inside the compiled function.
+        """
+        if len(data.shape) == 2:
+            self._report(*self.train_batch(*self._split(data)))
+        else:
+            def body(i):
+                self._report(*self.train_batch(*self._split(data[i])))
+                return (i + 1,)
 
-        def body(i):
-            self._report(*self.train_batch(batches[i]))
-            return (i + 1,)
+            tf.while_loop(lambda i: i < tf.shape(data)[0], body, (tf.constant(0),))
+        logs = {t.name: t.result() for t in self._trackers}
+        if _multi_worker():
+            # Keras averages logs across workers along axis 0, which a
+            # scalar does not have: hand it one-element vectors.
+            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
 
-        tf.while_loop(lambda i: i < tf.shape(batches)[0], body, (tf.constant(0),))
-        return {t.name: t.result() for t in self._trackers}
+    def _split(self, data):
+        return split_rows(data, self.n_classes, self.latent_dim)
 
-    def train_batch(self, x):  # pragma: no cover - abstract
-        """One optimizer update on mini-batch ``x``; return the values to log."""
+    def train_batch(self, x, labels, noise):  # pragma: no cover - abstract
+        """One optimizer update on a mini-batch of images ``x`` (with their
+        one-hot ``labels``, or None) and their ``noise``; return the values
+        to log."""
         raise NotImplementedError
 
     def _report(self, *values):
@@ -145,7 +255,7 @@ class _SeededTrainer(keras.Model):
             tracker.update_state(value)
 
 
-class VAETrainer(_SeededTrainer):
+class VAETrainer(_Trainer):
     """Trains an encoder/decoder pair on the negative ELBO (the report's loss).
 
     Loss per batch: mean over images of (BCE summed over pixels + beta * KL);
@@ -153,31 +263,29 @@ class VAETrainer(_SeededTrainer):
     its one-hot label in its last ``n_classes`` columns.
     """
 
-    def __init__(self, encoder, decoder, latent_dim, seed=0, beta=1.0, n_classes=0, **kwargs):
-        super().__init__(["loss", "reconstruction_loss", "kl_loss"], seed, **kwargs)
+    def __init__(self, encoder, decoder, latent_dim, beta=1.0, n_classes=0, **kwargs):
+        super().__init__(["loss", "reconstruction_loss", "kl_loss"], latent_dim, n_classes,
+                         **kwargs)
         self.encoder = encoder
         self.decoder = decoder
-        self.latent_dim = latent_dim
         self.beta = float(beta)
-        self.n_classes = int(n_classes)
+        self._built()
 
-    def train_batch(self, data):
-        x, labels = split_labels(data, self.n_classes)
-        eps = keras.random.normal((ops.shape(x)[0], self.latent_dim), seed=self.noise)
+    def train_batch(self, x, labels, eps):
         with tf.GradientTape() as tape:
             reconstruction, kl = vae_terms(
                 x, self.encoder, self.decoder, eps, training=True, labels=labels
             )
             # beta == 1 adds the KL term as is: the report's computation, unchanged
             total = reconstruction + (kl if self.beta == 1.0 else self.beta * kl)
-            loss = ops.mean(total)
+            loss, _ = batch_mean(total)
         variables = self.trainable_variables
         grads = tape.gradient(loss, variables)
         self.optimizer.apply_gradients(zip(grads, variables))
         return total, reconstruction, kl
 
 
-class GANTrainer(_SeededTrainer):
+class GANTrainer(_Trainer):
     """Trains a generator/discriminator pair as the report's code does.
 
     Each step: one generator update with the non-saturating loss
@@ -189,28 +297,28 @@ class GANTrainer(_SeededTrainer):
     and both networks see them.
     """
 
-    def __init__(self, generator, discriminator, latent_dim, g_optimizer, d_optimizer, seed=0,
+    def __init__(self, generator, discriminator, latent_dim, g_optimizer, d_optimizer,
                  n_classes=0, **kwargs):
-        super().__init__(["d_loss", "g_loss", "d_real", "d_fake"], seed, **kwargs)
+        super().__init__(["d_loss", "g_loss", "d_real", "d_fake"], latent_dim, n_classes,
+                         **kwargs)
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_dim = latent_dim
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
-        self.n_classes = int(n_classes)
+        self._built()
 
-    def train_batch(self, data):
-        real, labels = split_labels(data, self.n_classes)
+    def train_batch(self, real, labels, z):
         real = real * 2.0 - 1.0
         n = ops.shape(real)[0]
-        z = keras.random.normal((n, self.latent_dim), seed=self.noise)
         ones = ops.ones((n, 1))
         zeros = ops.zeros((n, 1))
         g_vars = self.generator.trainable_variables
         d_vars = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
             fake = _call(self.generator, z, labels, True)
-            g_loss = ops.mean(ops.binary_crossentropy(ones, _call(self.discriminator, fake, labels, True)))
+            g_loss, g_mean = batch_mean(
+                ops.binary_crossentropy(ones, _call(self.discriminator, fake, labels, True))
+            )
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
         # One discriminator call on the real and generated batches together:
         # the same loss as two calls (equal halves, no batch norm in D), with
@@ -220,10 +328,9 @@ class GANTrainer(_SeededTrainer):
         both_labels = None if labels is None else ops.concatenate([labels, labels], axis=0)
         with tf.GradientTape() as tape:
             scores = _call(self.discriminator, both, both_labels, True)
-            d_loss = ops.mean(ops.binary_crossentropy(targets, scores))
+            d_loss, d_mean = batch_mean(ops.binary_crossentropy(targets, scores))
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
-        d_real, d_fake = scores[:n], scores[n:]
-        return d_loss, g_loss, ops.mean(d_real), ops.mean(d_fake)
+        return d_mean, g_mean, scores[:n], scores[n:]
 
 
 class EpochGuard(keras.callbacks.Callback):

@@ -89,6 +89,15 @@ class GANGenerator(BaseGenerator):
         last epoch with finite losses; then ``"raise"`` raises a
         ``FloatingPointError`` naming the epoch and the loss, ``"restore"``
         only warns (``RuntimeWarning``) and returns the estimator.
+    distribute_strategy : tf.distribute.Strategy or None, default=None
+        Train data-parallel under this ``tf.distribute`` strategy (for
+        example ``tf.distribute.MirroredStrategy()`` over a machine's GPUs):
+        :meth:`fit` and :meth:`partial_fit` build and train the networks in
+        its scope. ``None`` uses the strategy whose scope is active when
+        ``fit`` is called, if any, else one device. ``batch_size`` is the
+        global batch, split across the replicas; the result is the
+        single-device computation (see :doc:`/distributed`). Not stored by
+        :meth:`save` or pickling.
 
     Attributes
     ----------
@@ -162,6 +171,7 @@ class GANGenerator(BaseGenerator):
         conv_filters=(32, 64),
         conditional=False,
         on_divergence="raise",
+        distribute_strategy=None,
     ):
         self.latent_dim = latent_dim
         self.generator_units = generator_units
@@ -178,6 +188,7 @@ class GANGenerator(BaseGenerator):
         self.conv_filters = conv_filters
         self.conditional = conditional
         self.on_divergence = on_divergence
+        self.distribute_strategy = distribute_strategy
 
     # -- model-specific hooks --------------------------------------------
     def _check_params(self):
@@ -191,18 +202,24 @@ class GANGenerator(BaseGenerator):
         from ._backend import get_keras
         from . import networks
 
+        from ._training import distributed
+
         keras = get_keras()
         k = self._n_classes()
+        # under tf.distribute, batch norm sees the global batch, as on one device
+        sync = distributed()
         if self.architecture == "conv":
             filters = _check_units("conv_filters", self.conv_filters)
             self.generator_ = networks.build_conv_gan_generator(
-                self.image_shape_, self.latent_dim, filters, seed, n_classes=k)
+                self.image_shape_, self.latent_dim, filters, seed, n_classes=k,
+                synchronized=sync)
             self.discriminator_ = networks.build_conv_gan_discriminator(
                 self.image_shape_, filters, seed, n_classes=k)
         else:
             self.generator_ = networks.build_gan_generator(
                 n_features, self.latent_dim,
-                _check_units("generator_units", self.generator_units), seed, n_classes=k)
+                _check_units("generator_units", self.generator_units), seed, n_classes=k,
+                synchronized=sync)
             self.discriminator_ = networks.build_gan_discriminator(
                 n_features, _check_units("discriminator_units", self.discriminator_units), seed,
                 n_classes=k)
@@ -218,7 +235,7 @@ class GANGenerator(BaseGenerator):
         return net.trainable_variables
 
     def _make_trainer(self):
-        from ._training import COMPILE_OPTIONS, GANTrainer
+        from ._training import GANTrainer, compile_options
 
         trainer = GANTrainer(
             self.generator_,
@@ -228,7 +245,7 @@ class GANGenerator(BaseGenerator):
             self.d_optimizer_,
             n_classes=self._n_classes(),
         )
-        trainer.compile(**COMPILE_OPTIONS)
+        trainer.compile(**compile_options())
         return trainer
 
     def _decode(self, z, labels=None):

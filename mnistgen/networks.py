@@ -206,6 +206,7 @@ def build_gan_generator(
     batch_norm_epsilon=0.8,
     batch_norm_momentum=0.9,
     n_classes=0,
+    synchronized=False,
 ):
     """Build the GAN generator: LeakyReLU MLP with batch norm and a tanh output.
 
@@ -227,6 +228,12 @@ def build_gan_generator(
     n_classes : int, default=0
         For a conditional generator, the number of classes: the model then
         takes ``[z, labels]`` and concatenates the one-hot labels to ``z``.
+    synchronized : bool, default=False
+        Batch statistics over the global batch of all replicas when trained
+        under a ``tf.distribute`` strategy (Keras's
+        ``BatchNormalization(synchronized=True)``), so that data-parallel
+        training normalises as one device does. The estimators set it when
+        they build under a strategy.
 
     Returns
     -------
@@ -250,6 +257,7 @@ def build_gan_generator(
             h = layers.BatchNormalization(
                 momentum=batch_norm_momentum,
                 epsilon=batch_norm_epsilon,
+                synchronized=synchronized,
                 name=f"batch_norm_{i}",
             )(h)
         h = layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
@@ -439,6 +447,7 @@ def build_conv_gan_generator(
     seed=None,
     batch_norm_momentum=0.9,
     n_classes=0,
+    synchronized=False,
 ):
     """Build a DCGAN-style generator: dense to a small grid, transposed convolutions up.
 
@@ -465,6 +474,9 @@ def build_conv_gan_generator(
     n_classes : int, default=0
         For a conditional generator, the number of classes: the model then
         takes ``[z, labels]`` and concatenates the one-hot labels to ``z``.
+    synchronized : bool, default=False
+        Batch statistics over the global batch of all replicas under a
+        ``tf.distribute`` strategy, as in :func:`build_gan_generator`.
 
     Returns
     -------
@@ -491,7 +503,8 @@ def build_conv_gan_generator(
     seeds = _Seeds(None if seed is None else int(seed) + 2000)
 
     def norm_act(h, i):
-        h = layers.BatchNormalization(momentum=batch_norm_momentum, name=f"batch_norm_{i}")(h)
+        h = layers.BatchNormalization(momentum=batch_norm_momentum, synchronized=synchronized,
+                                      name=f"batch_norm_{i}")(h)
         return layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
 
     inputs, z, label = _inputs((latent_dim,), "z", n_classes)

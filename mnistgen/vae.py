@@ -91,6 +91,15 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         last epoch with finite losses; then ``"raise"`` raises a
         ``FloatingPointError`` naming the epoch and the loss, ``"restore"``
         only warns (``RuntimeWarning``) and returns the estimator.
+    distribute_strategy : tf.distribute.Strategy or None, default=None
+        Train data-parallel under this ``tf.distribute`` strategy (for
+        example ``tf.distribute.MirroredStrategy()`` over a machine's GPUs):
+        :meth:`fit` and :meth:`partial_fit` build and train the networks in
+        its scope. ``None`` uses the strategy whose scope is active when
+        ``fit`` is called, if any, else one device. ``batch_size`` is the
+        global batch, split across the replicas; the result is the
+        single-device computation (see :doc:`/distributed`). Not stored by
+        :meth:`save` or pickling.
 
     Attributes
     ----------
@@ -166,6 +175,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         conditional=False,
         beta=1.0,
         on_divergence="raise",
+        distribute_strategy=None,
     ):
         self.latent_dim = latent_dim
         self.hidden_units = hidden_units
@@ -181,6 +191,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         self.conditional = conditional
         self.beta = beta
         self.on_divergence = on_divergence
+        self.distribute_strategy = distribute_strategy
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -219,11 +230,11 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         return self.encoder_.trainable_variables + self.decoder_.trainable_variables
 
     def _make_trainer(self):
-        from ._training import COMPILE_OPTIONS, VAETrainer
+        from ._training import VAETrainer, compile_options
 
-        trainer = VAETrainer(self.encoder_, self.decoder_, self.latent_dim,
-                             beta=self.beta, n_classes=self._n_classes())
-        trainer.compile(optimizer=self.optimizer_, **COMPILE_OPTIONS)
+        trainer = VAETrainer(self.encoder_, self.decoder_, self.latent_dim, beta=self.beta,
+                             n_classes=self._n_classes())
+        trainer.compile(optimizer=self.optimizer_, **compile_options())
         return trainer
 
     def _decode(self, z, labels=None):

@@ -77,5 +77,5 @@ def test_docs_build(tmp_path):
         if not name.startswith("mnistgen.metrics."):
             assert f"generated/{name}.html" in api, name
     for page in ("index", "install", "quickstart", "user_guide", "models",
-                 "performance", "quality", "reliability", "auto_examples/index"):
+                 "performance", "quality", "reliability", "distributed", "auto_examples/index"):
         assert (out / f"{page}.html").is_file(), page

@@ -5,23 +5,35 @@ import pytest
 
 @pytest.mark.parametrize("n, batch, steps", [(23, 5, 2), (20, 5, 3), (3, 5, 4), (64, 8, 50)])
 def test_groups_are_the_plain_shuffled_batches(n, batch, steps):
-    """Grouping mini-batches changes neither the batches nor their order."""
-    import tensorflow as tf
-
+    """Grouping mini-batches changes neither the batches, their noise nor their order."""
     from mnistgen._training import make_dataset
 
     X = np.arange(n, dtype=np.float32)[:, None] * np.ones((1, 3), np.float32)
-    grouped = [g.numpy() for g in make_dataset(X, batch, seed=7, steps_per_call=steps)]
-    plain = [
-        b.numpy()
-        for b in tf.data.Dataset.range(n).shuffle(n, seed=7).batch(batch)
-    ]
-    assert all(g.ndim == 3 and g.shape[0] <= steps for g in grouped)
-    batches = [b[:, 0].astype(int) for g in grouped for b in g]
-    assert len(batches) == len(plain)
-    for got, want in zip(batches, plain):
+    grouped, per_epoch = make_dataset(X, batch, seed=7, noise_dim=2, epochs=2,
+                                      steps_per_call=steps)
+    plain, plain_per_epoch = make_dataset(X, batch, seed=7, noise_dim=2, epochs=2,
+                                          grouped=False)
+    groups = [g.numpy() for g in grouped]
+    assert all(g.ndim == 3 and g.shape[0] <= steps for g in groups)
+    assert len(groups) == 2 * per_epoch
+    batches = [b for g in groups for b in g]
+    assert plain_per_epoch == -(-n // batch)
+    plain_batches = [b.numpy() for b in plain]
+    assert len(batches) == len(plain_batches) == 2 * plain_per_epoch
+    for got, want in zip(batches, plain_batches):
+        np.testing.assert_array_equal(got, want)  # same rows and the same noise
+    epochs = [batches[:plain_per_epoch], batches[plain_per_epoch:]]
+    for epoch in epochs:
+        ids = np.concatenate([b[:, 0] for b in epoch]).astype(int)
+        assert sorted(ids) == list(range(n))  # each epoch: every row once
+        assert [len(b) for b in epoch[:-1]] == [batch] * (len(epoch) - 1)
+        noise = np.concatenate([b[:, 3:] for b in epoch])
+        assert noise.shape == (n, 2) and abs(noise.mean()) < 1.5
+    if n > 3:  # reshuffled and new noise each epoch
+        assert not np.array_equal(np.concatenate(epochs[0]), np.concatenate(epochs[1]))
+    # stateless: iterating again gives the same elements
+    for got, want in zip([g.numpy() for g in grouped], groups):
         np.testing.assert_array_equal(got, want)
-    assert sorted(np.concatenate(batches)) == list(range(n))
 
 
 def test_grouped_steps_train_like_single_steps(images, monkeypatch):
