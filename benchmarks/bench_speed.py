@@ -43,6 +43,8 @@ import numpy as np
 print = functools.partial(print, flush=True)  # noqa: A001 - progress when piped
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# time this checkout's mnistgen, whichever copy is installed
+sys.path.insert(0, os.path.join(HERE, ".."))
 BENCH = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "bench"))
 
 
