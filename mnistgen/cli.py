@@ -4,6 +4,8 @@ Examples::
 
     mnistgen train vae --epochs 5 --out runs/vae
     mnistgen sample runs/vae/model.mnistgen -n 64 --out grid.png
+    mnistgen train gan --architecture conv --conditional --epochs 20 --out runs/cgan
+    mnistgen sample runs/cgan/model.mnistgen --label 7 --out sevens.png
 """
 import argparse
 import json
@@ -31,6 +33,12 @@ def _parser():
     train.add_argument("--epochs", type=int, default=None, help="epochs (default: the estimator's)")
     train.add_argument("--batch-size", type=int, default=None, help="batch size (default: the report's)")
     train.add_argument("--latent-dim", type=int, default=None, help="latent size (default: the report's)")
+    train.add_argument("--architecture", choices=["mlp", "conv"], default=None,
+                       help="'mlp' (the report's, default) or 'conv' (DCGAN-style / convolutional VAE)")
+    train.add_argument("--conditional", action="store_true",
+                       help="train a class-conditional model on the MNIST labels")
+    train.add_argument("--beta", type=float, default=None,
+                       help="VAE only: weight of the KL term (beta-VAE; default 1, the report's)")
     train.add_argument("--n-train", type=int, default=None, help="train on the first N images only")
     train.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
     train.add_argument("--mnist", default=None, help="path of a Keras-format mnist.npz")
@@ -42,6 +50,9 @@ def _parser():
     sample.add_argument("model_path", help="a file written by 'mnistgen train' or est.save()")
     sample.add_argument("-n", "--n-samples", type=int, default=64, help="number of images (default 64)")
     sample.add_argument("--random-state", type=int, default=None, help="seed of the noise")
+    sample.add_argument("--label", type=int, default=None,
+                        help="conditional models: the class to draw (default: classes in "
+                             "their training proportions)")
     sample.add_argument("--out", default="samples.png", help="PNG file to write (default samples.png)")
     return parser
 
@@ -61,19 +72,22 @@ def _train(args):
     cls = VAEGenerator if args.model == "vae" else GANGenerator
     params = {"random_state": args.random_state}
     params["verbose"] = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
-    for name in ("epochs", "batch_size", "latent_dim"):
+    if args.beta is not None and cls is not VAEGenerator:
+        raise ValueError("--beta applies to the VAE only (the KL weight of a beta-VAE).")
+    for name in ("epochs", "batch_size", "latent_dim", "architecture", "beta"):
         if getattr(args, name) is not None:
             params[name] = getattr(args, name)
+    params["conditional"] = args.conditional
     est = cls(**params)
-    (x_train, _), _ = load_mnist(args.mnist)
+    (x_train, y_train), _ = load_mnist(args.mnist)
     if args.n_train is not None:
         if args.n_train < 1:
             raise ValueError(f"--n-train must be a positive integer, got {args.n_train}.")
-        x_train = x_train[: args.n_train]
+        x_train, y_train = x_train[: args.n_train], y_train[: args.n_train]
     os.makedirs(args.out, exist_ok=True)
     print(f"Training {cls.__name__} on {len(x_train)} MNIST images for {est.epochs} epochs", flush=True)
     start = time.perf_counter()
-    est.fit(x_train)
+    est.fit(x_train, y_train)  # the labels are ignored unless --conditional
     seconds = time.perf_counter() - start
     model_path = est.save(os.path.join(args.out, "model.mnistgen"))
     _save_figure(plot_images(est.sample(64), n_cols=8, title=f"{cls.__name__}: 64 samples"),
@@ -90,7 +104,7 @@ def _sample(args):
     from .plotting import plot_images
 
     est = load(args.model_path)
-    images = est.sample(args.n_samples, random_state=args.random_state)
+    images = est.sample(args.n_samples, y=args.label, random_state=args.random_state)
     _save_figure(plot_images(images, title=f"{type(est).__name__}: {len(images)} samples"), args.out)
     print(f"Wrote {len(images)} samples to {args.out}", flush=True)
 

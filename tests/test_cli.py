@@ -23,6 +23,9 @@ def test_train_and_sample(tmp_path, capsys):
     grid = tmp_path / "grid.png"
     assert main(["sample", str(out / "model.mnistgen"), "-n", "16", "--out", str(grid)]) == 0
     assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # an unconditional model cannot be asked for a digit
+    assert main(["sample", str(out / "model.mnistgen"), "--label", "3", "--out", str(grid)]) == 2
+    assert "not conditional" in capsys.readouterr().err
 
 
 def test_train_gan(tmp_path):
@@ -31,11 +34,28 @@ def test_train_gan(tmp_path):
     assert load(out / "model.mnistgen").n_iter_ == 1
 
 
+def test_train_conditional_conv_vae_and_sample_a_label(tmp_path):
+    out = tmp_path / "cvae"
+    assert main(["train", "vae", "--architecture", "conv", "--conditional", "--beta", "2",
+                 "--epochs", "1", "--n-train", "200", "--out", str(out), "--verbose", "0"]) == 0
+    est = load(out / "model.mnistgen")
+    assert (est.architecture, est.conditional, est.beta) == ("conv", True, 2.0)
+    assert est.classes_.tolist() == sorted(set(est.classes_.tolist()))
+    grid = tmp_path / "sevens.png"
+    assert main(["sample", str(out / "model.mnistgen"), "-n", "8", "--label", "7",
+                 "--out", str(grid)]) == 0
+    assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_errors_are_reported(tmp_path, capsys):
     assert main(["sample", str(tmp_path / "missing.mnistgen")]) == 2
     assert "missing.mnistgen" in capsys.readouterr().err
     assert main(["train", "vae", "--epochs", "0", "--out", str(tmp_path / "x")]) == 2
     assert "epochs" in capsys.readouterr().err
+    assert main(["train", "gan", "--beta", "2", "--out", str(tmp_path / "g")]) == 2
+    assert "--beta applies to the VAE only" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "vae", "--architecture", "dense"])
     with pytest.raises(SystemExit):
         main(["train", "flow"])
 
