@@ -57,23 +57,82 @@ def flops_per_image(layers):
     return sum(6 * i * o for i, o in layers)
 
 
-def vae_flops(n_pixels=784, hidden=(512, 256), latent=2):
+def vae_layers(n_pixels=784, hidden=(512, 256), latent=2):
     dims = [n_pixels, *hidden]
     enc = list(zip(dims[:-1], dims[1:])) + [(hidden[-1], latent)] * 2
     dec_dims = [latent, *reversed(hidden), n_pixels]
-    dec = list(zip(dec_dims[:-1], dec_dims[1:]))
-    return flops_per_image(enc + dec)
+    return enc + list(zip(dec_dims[:-1], dec_dims[1:]))
 
 
-def gan_flops(n_pixels=784, latent=100, g_units=(128, 256, 512, 1024), d_units=(512, 256)):
+def vae_flops(**sizes):
+    return flops_per_image(vae_layers(**sizes))
+
+
+def gan_layers(n_pixels=784, latent=100, g_units=(128, 256, 512, 1024), d_units=(512, 256)):
     g_dims = [latent, *g_units, n_pixels]
-    g = list(zip(g_dims[:-1], g_dims[1:]))
     d_dims = [n_pixels, *d_units, 1]
-    d = list(zip(d_dims[:-1], d_dims[1:]))
+    return list(zip(g_dims[:-1], g_dims[1:])), list(zip(d_dims[:-1], d_dims[1:]))
+
+
+def gan_flops(**sizes):
+    g, d = gan_layers(**sizes)
     d_fwd = sum(2 * i * o for i, o in d)
     # generator step: G forward+backward, D forward + input gradients only;
     # discriminator step: D forward+backward on the real and the fake batch.
     return flops_per_image(g) + 2 * d_fwd + 2 * flops_per_image(d)
+
+
+def step_matmuls(name, batch):
+    """The matrix multiplies of one training step, as (rows, in, out, kinds).
+
+    ``kinds`` names which of the three products of a dense layer the step
+    computes: ``f`` forward (rows x in times in x out), ``x`` the input
+    gradient, ``w`` the weight gradient; the FLOPs are those counted by
+    :func:`vae_flops` and :func:`gan_flops`.
+    """
+    if name == "vae":
+        return [(batch, i, o, "fxw") for i, o in vae_layers()]
+    g, d = gan_layers()
+    return ([(batch, i, o, "fxw") for i, o in g]            # generator step: G
+            + [(batch, i, o, "fx") for i, o in d]           # ... through D to z
+            + [(2 * batch, i, o, "fxw") for i, o in d])     # discriminator step
+
+
+def matmul_floor(tf, matmuls, steps, repeats=3):
+    """GFLOP/s of one epoch of a step's matrix multiplies alone, at their shapes.
+
+    One XLA-compiled loop of ``steps`` iterations runs every product of
+    ``matmuls`` (see :func:`step_matmuls`) on fixed random operands, each
+    weight getting a tiny update so that nothing is hoisted out of the loop:
+    the same FLOPs as training, with no activations, losses, optimizer or
+    input pipeline. Returns (GFLOP/s, seconds), the best of ``repeats``.
+    """
+    weights = [tf.Variable(tf.random.normal((i, o), stddev=0.01)) for _, i, o, _ in matmuls]
+    inputs = [tf.random.normal((r, i)) for r, i, _, _ in matmuls]
+    grads = [tf.random.normal((r, o)) for r, _, o, _ in matmuls]
+    flops = sum(2 * r * i * o * len(kinds) for r, i, o, kinds in matmuls) * steps
+
+    @tf.function(jit_compile=True)
+    def epoch():
+        def body(k, acc):
+            for w, x, g, (_, _, _, kinds) in zip(weights, inputs, grads, matmuls):
+                y = tf.matmul(x, w)
+                acc += y[0, 0]
+                if "x" in kinds:
+                    acc += tf.matmul(g, w, transpose_b=True)[0, 0]
+                if "w" in kinds:
+                    w.assign_sub(1e-9 * tf.matmul(x, g + y[:, :1], transpose_a=True))
+            return k + 1, acc
+
+        return tf.while_loop(lambda k, acc: k < steps, body, (tf.constant(0), tf.constant(0.0)))[1]
+
+    epoch().numpy()  # compile
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        epoch().numpy()
+        best = min(best, time.perf_counter() - start)
+    return flops / best / 1e9, best
 
 
 def matmul_rate(seconds=3.0, n=2048):
@@ -162,6 +221,8 @@ def main(argv=None):
     parser.add_argument("--mnist", default=os.environ.get("MNISTGEN_MNIST_PATH"), help="Keras-format mnist.npz")
     parser.add_argument("--models", nargs="+", default=["vae", "gan"], choices=["vae", "gan"])
     parser.add_argument("--skip-references", action="store_true", help="time mnistgen only")
+    parser.add_argument("--floor", action="store_true",
+                        help="also time each step's matrix multiplies alone at their shapes (the floor)")
     parser.add_argument("--baseline", action="store_true",
                         help="also time mnistgen without XLA, one mini-batch per call (before the speed work)")
     args = parser.parse_args(argv)
@@ -236,6 +297,18 @@ def main(argv=None):
             print(f"| {label} | {batch} | not run (no --torch-python) | | | | | |")
             continue
         print(f"| {label} | {batch} | {t:.2f} | {ips:,.0f} | {gfl:.0f} | {gfs:.1f} | {frac:.0%} | {ratio:.2f}x |")
+
+    if args.floor:
+        print("\nThe floor: one epoch of each step's matrix multiplies alone, at the models' "
+              "shapes, in one XLA loop (best of 3):\n")
+        print("| model | batch | matmul-only s/epoch | GFLOP/s | of matmul rate | mnistgen GFLOP/s / floor |")
+        print("|---|---|---|---|---|---|")
+        for name in args.models:
+            batch = specs[name][4]
+            floor, secs = matmul_floor(tf, step_matmuls(name, batch), -(-n // batch))
+            ours_gfs = next(r[5] for r in rows if r[0] == f"{name.upper()} mnistgen")
+            print(f"| {name.upper()} | {batch} | {secs:.2f} | {floor:.1f} | {floor / rate:.0%} "
+                  f"| {ours_gfs / floor:.0%} |")
 
     print("\n| call | seconds (median of 5, after the first) |\n|---|---|")
     if "vae" in fitted:

@@ -153,14 +153,20 @@ def current_strategy():
     return tf.distribute.get_strategy() if distributed() else None
 
 
-def compile_options():
+def compile_options(architecture="mlp"):
     """Keras ``compile`` options for a trainer built in the current scope.
 
-    On one device: :data:`COMPILE_OPTIONS` (XLA). Under a distribution
-    strategy, Keras's own default for ``tf.distribute``: no XLA, because one
-    XLA cluster cannot span the replicas and their gradient all-reduce.
+    The report's MLPs on one device: :data:`COMPILE_OPTIONS` (XLA).
+    Convolutional networks are not XLA-compiled: on a CPU, XLA's
+    convolutions made an epoch of the convolutional VAE 25 times slower than
+    TensorFlow's own (oneDNN) kernels (32 s against 1.25 s for 6,000 images).
+    Under a distribution strategy, Keras's own default for ``tf.distribute``:
+    no XLA, because one XLA cluster cannot span the replicas and their
+    gradient all-reduce.
     """
-    return {"jit_compile": False} if distributed() else dict(COMPILE_OPTIONS)
+    if distributed() or architecture != "mlp":
+        return {"jit_compile": False}
+    return dict(COMPILE_OPTIONS)
 
 
 def split_rows(data, n_classes, noise_dim):

@@ -245,7 +245,7 @@ class GANGenerator(BaseGenerator):
             self.d_optimizer_,
             n_classes=self._n_classes(),
         )
-        trainer.compile(**compile_options())
+        trainer.compile(**compile_options(self.architecture))
         return trainer
 
     def _decode(self, z, labels=None):

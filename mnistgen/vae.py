@@ -234,7 +234,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
 
         trainer = VAETrainer(self.encoder_, self.decoder_, self.latent_dim, beta=self.beta,
                              n_classes=self._n_classes())
-        trainer.compile(optimizer=self.optimizer_, **compile_options())
+        trainer.compile(optimizer=self.optimizer_, **compile_options(self.architecture))
         return trainer
 
     def _decode(self, z, labels=None):
