@@ -49,3 +49,16 @@ def test_grouped_steps_train_like_single_steps(images, monkeypatch):
                     single.encoder_.get_weights() + single.decoder_.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(grouped.history_["loss"], single.history_["loss"], rtol=1e-5)
+
+
+@pytest.mark.parametrize("cls_name", ["VAEGenerator", "GANGenerator"])
+def test_only_mlp_trainers_are_xla_compiled(cls_name, images):
+    """XLA speeds up the MLPs, but its CPU convolutions are ~25x slower than oneDNN's."""
+    import mnistgen
+
+    cls = getattr(mnistgen, cls_name)
+    small = dict(latent_dim=4, epochs=1, batch_size=32, random_state=0)
+    mlp = cls(**small).fit(images)
+    conv = cls(architecture="conv", conv_filters=(4,), **small).fit(images)
+    assert mlp._trainer.jit_compile is True
+    assert conv._trainer.jit_compile is False

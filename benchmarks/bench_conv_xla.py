@@ -1,0 +1,69 @@
+"""Why the convolutional models train without XLA (run by hand, not in CI).
+
+Times training epochs of ``architecture="conv"`` VAE and GAN on the first
+``--n-train`` MNIST images, as mnistgen trains them (TensorFlow graph
+functions with its oneDNN kernels) and with the trainer XLA-compiled as the
+MLP models are::
+
+    MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_conv_xla.py
+
+Prints seconds per epoch (each epoch listed; the first includes compilation).
+"""
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from mnistgen import GANGenerator, VAEGenerator  # noqa: E402
+from mnistgen import _training  # noqa: E402
+from mnistgen._backend import get_keras  # noqa: E402
+from mnistgen.datasets import load_mnist  # noqa: E402
+
+
+def epoch_times(cls, X, epochs, xla):
+    """Seconds of each epoch of ``cls(architecture="conv")`` on ``X``."""
+    keras = get_keras()
+
+    class Timer(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.times = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.times.append(time.perf_counter() - self.start)
+
+    original = _training.compile_options
+    if xla:
+        _training.compile_options = lambda architecture="mlp": {"jit_compile": True}
+    try:
+        timer = Timer()
+        cls(architecture="conv", epochs=epochs, random_state=0, callbacks=[timer]).fit(X)
+    finally:
+        _training.compile_options = original
+    return timer.times
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n-train", type=int, default=6000, help="training images (default 6000)")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per run (default 3)")
+    args = parser.parse_args(argv)
+    (x_train, _), _ = load_mnist()
+    X = x_train[: args.n_train]
+    print(f"conv models, {len(X)} MNIST images, seconds per epoch (first includes compilation)")
+    print("| model | mnistgen (no XLA) | XLA-compiled | XLA / mnistgen (last epoch) |")
+    print("|---|---|---|---|")
+    for cls in (VAEGenerator, GANGenerator):
+        plain = epoch_times(cls, X, args.epochs, xla=False)
+        xla = epoch_times(cls, X, args.epochs, xla=True)
+        print(f"| conv {cls.__name__} | {', '.join(f'{t:.2f}' for t in plain)} "
+              f"| {', '.join(f'{t:.2f}' for t in xla)} | {xla[-1] / plain[-1]:.0f}x |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
