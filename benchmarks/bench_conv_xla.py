@@ -12,40 +12,29 @@ Prints seconds per epoch (each epoch listed; the first includes compilation).
 import argparse
 import os
 import sys
-import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)  # bench_speed, which also puts this checkout's mnistgen first
+
+from bench_speed import ours  # noqa: E402
 
 from mnistgen import GANGenerator, VAEGenerator  # noqa: E402
 from mnistgen import _training  # noqa: E402
-from mnistgen._backend import get_keras  # noqa: E402
 from mnistgen.datasets import load_mnist  # noqa: E402
 
 
 def epoch_times(cls, X, epochs, xla):
-    """Seconds of each epoch of ``cls(architecture="conv")`` on ``X``."""
-    keras = get_keras()
+    """Seconds of each epoch of ``cls(architecture="conv")`` on ``X``.
 
-    class Timer(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.times = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.times.append(time.perf_counter() - self.start)
-
+    ``xla=True`` compiles the trainer with XLA as the MLP models are.
+    """
     original = _training.compile_options
     if xla:
         _training.compile_options = lambda architecture="mlp": {"jit_compile": True}
     try:
-        timer = Timer()
-        cls(architecture="conv", epochs=epochs, random_state=0, callbacks=[timer]).fit(X)
+        return ours(cls, X, epochs, architecture="conv")[0]
     finally:
         _training.compile_options = original
-    return timer.times
 
 
 def main(argv=None):

@@ -158,8 +158,9 @@ def compile_options(architecture="mlp"):
 
     The report's MLPs on one device: :data:`COMPILE_OPTIONS` (XLA).
     Convolutional networks are not XLA-compiled: on a CPU, XLA's
-    convolutions made an epoch of the convolutional VAE 25 times slower than
-    TensorFlow's own (oneDNN) kernels (32 s against 1.25 s for 6,000 images).
+    convolutions made an epoch of the convolutional VAE 24 times slower than
+    TensorFlow's own (oneDNN) kernels (16.2 s against 0.67 s for 6,000
+    images; ``benchmarks/bench_conv_xla.py``).
     Under a distribution strategy, Keras's own default for ``tf.distribute``:
     no XLA, because one XLA cluster cannot span the replicas and their
     gradient all-reduce.
@@ -214,10 +215,8 @@ class _Trainer(keras.Model):
         self.latent_dim = int(latent_dim)
         self.n_classes = int(n_classes)
         self._trackers = [keras.metrics.Mean(name=name) for name in metric_names]
-
-    def _built(self):
-        """Mark the trainer built: its networks arrive built (Keras checks
-        this before training under a distribution strategy)."""
+        # The networks arrive built; Keras checks this before training under
+        # a distribution strategy (and would otherwise try to call the trainer).
         self.built = True
 
     @property
@@ -275,7 +274,6 @@ class VAETrainer(_Trainer):
         self.encoder = encoder
         self.decoder = decoder
         self.beta = float(beta)
-        self._built()
 
     def train_batch(self, x, labels, eps):
         with tf.GradientTape() as tape:
@@ -311,7 +309,6 @@ class GANTrainer(_Trainer):
         self.discriminator = discriminator
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
-        self._built()
 
     def train_batch(self, real, labels, z):
         real = real * 2.0 - 1.0
