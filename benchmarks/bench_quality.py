@@ -168,7 +168,9 @@ def load_peer(spec):
 def run_peer(script, epochs, python, out_npz):
     """Train a reference recipe with ``OUT_NPZ``; return (seconds, stdout)."""
     env = dict(os.environ, OUT_NPZ=os.path.abspath(out_npz))
-    env.setdefault("MNIST_NPZ", os.environ.get("MNISTGEN_MNIST_PATH", ""))
+    if "MNIST_NPZ" not in env and os.environ.get("MNISTGEN_MNIST_PATH"):
+        # the recipes run in their own folder: hand them an absolute path
+        env["MNIST_NPZ"] = os.path.abspath(os.environ["MNISTGEN_MNIST_PATH"])
     cmd = [python, os.path.join(BENCH, script), str(epochs)]
     print("running " + " ".join(shlex.quote(c) for c in cmd), flush=True)
     t = time.perf_counter()

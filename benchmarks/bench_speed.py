@@ -190,7 +190,8 @@ def ours(cls, x, epochs, baseline=False, **params):
 
 def reference(script, epochs, python, mnist, extra_env=None):
     """Run a reference recipe; return (per-epoch seconds, last line, all output)."""
-    env = dict(os.environ, MNIST_NPZ=mnist, **(extra_env or {}))
+    # the recipes run in their own folder: hand them an absolute path
+    env = dict(os.environ, MNIST_NPZ=os.path.abspath(mnist), **(extra_env or {}))
     cmd = [python, os.path.join(BENCH, script), str(epochs)]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=BENCH)
     if done.returncode != 0:

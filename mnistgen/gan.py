@@ -249,7 +249,8 @@ class GANGenerator(BaseGenerator):
         return trainer
 
     def _decode(self, z, labels=None):
-        from ._training import _call
+        from ._training import infer
 
-        images = np.asarray(_call(self.generator_, z, labels, False))
-        return np.clip(images * 0.5 + 0.5, 0.0, 1.0)
+        images = infer(self.generator_, z, labels) * 0.5  # tanh: [-1, 1]
+        images += 0.5
+        return np.clip(images, 0.0, 1.0, out=images)

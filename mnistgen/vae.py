@@ -238,9 +238,9 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         return trainer
 
     def _decode(self, z, labels=None):
-        from ._training import _call
+        from ._training import infer
 
-        return np.asarray(_call(self.decoder_, z, labels, False))
+        return infer(self.decoder_, z, labels)
 
     @property
     def _n_features_out(self):
@@ -300,10 +300,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         >>> VAEGenerator(latent_dim=3, epochs=1, random_state=0).fit(X).transform(X).shape
         (100, 3)
         """
-        from ._training import _call
+        from ._training import infer
 
         return self._map_image_chunks(
-            lambda x, labels: _call(self.encoder_, x, labels, False)[0],
+            lambda x, labels: infer(self.encoder_, x, labels)[0],
             X, self.latent_dim, y=y, method="transform",
         )
 
