@@ -207,7 +207,8 @@ def infer(model, x, labels=None):
     """
     fn = model.__dict__.get("_mnistgen_infer")
     if fn is None:
-        fn = tf.function(lambda x, labels: _call(model, x, labels, False), reduce_retracing=True)
+        fn = tf.function(lambda x, labels: _call(model, x, labels, False),
+                         reduce_retracing=True, autograph=False)
         model.__dict__["_mnistgen_infer"] = fn
     out = fn(x, labels)
     return tuple(np.asarray(o) for o in out) if isinstance(out, (list, tuple)) else np.asarray(out)
@@ -280,29 +281,6 @@ class _Trainer(keras.Model):
         for tracker, value in zip(self._trackers, values):
             tracker.update_state(value)
 
-    def _apply(self, *updates):
-        """Apply ``(optimizer, gradients, variables)`` updates, in order.
-
-        Under XLA an optimizer writes each variable in place. The backward
-        pass also reads most weights for the input gradient through their
-        layer, and nothing in the data flow orders that read before the
-        variable's own update, so XLA would copy every such weight at every
-        step to keep the read safe. To order all reads before all writes,
-        each gradient gets a zero added that is computed from every gradient
-        of the step: the values applied are exactly the gradients (``g + 0``;
-        the zero stays zero even if some gradient is not finite), and the
-        copies are gone (about 6 % of a GAN step; ``docs/performance.rst``).
-        Without XLA (convolutional models, distribution strategies) the
-        gradients are applied as they are.
-        """
-        if self.jit_compile:
-            firsts = [ops.reshape(g, (-1,))[0] for _, grads, _ in updates for g in grads]
-            zero = ops.cast(ops.isfinite(ops.sum(ops.stack(firsts))), firsts[0].dtype) * 0.0
-            updates = [(opt, [g + zero for g in grads], variables)
-                       for opt, grads, variables in updates]
-        for optimizer, grads, variables in updates:
-            optimizer.apply_gradients(zip(grads, variables))
-
 
 class VAETrainer(_Trainer):
     """Trains an encoder/decoder pair on the negative ELBO (the report's loss).
@@ -328,7 +306,8 @@ class VAETrainer(_Trainer):
             total = reconstruction + (kl if self.beta == 1.0 else self.beta * kl)
             loss, _ = batch_mean(total)
         variables = self.trainable_variables
-        self._apply((self.optimizer, tape.gradient(loss, variables), variables))
+        grads = tape.gradient(loss, variables)
+        self.optimizer.apply_gradients(zip(grads, variables))
         return total, reconstruction, kl
 
 
@@ -365,7 +344,7 @@ class GANTrainer(_Trainer):
             g_loss, g_mean = batch_mean(
                 ops.binary_crossentropy(ones, _call(self.discriminator, fake, labels, True))
             )
-        g_grads = tape.gradient(g_loss, g_vars)
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
         # One discriminator call on the real and generated batches together:
         # the same loss as two calls (equal halves, no batch norm in D), with
         # matrix multiplies twice as tall.
@@ -375,9 +354,7 @@ class GANTrainer(_Trainer):
         with tf.GradientTape() as tape:
             scores = _call(self.discriminator, both, both_labels, True)
             d_loss, d_mean = batch_mean(ops.binary_crossentropy(targets, scores))
-        d_grads = tape.gradient(d_loss, d_vars)
-        # the generator's update first, then the discriminator's, as in the report
-        self._apply((self.g_optimizer, g_grads, g_vars), (self.d_optimizer, d_grads, d_vars))
+        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
         return d_mean, g_mean, scores[:n], scores[n:]
 
 

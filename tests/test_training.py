@@ -64,56 +64,6 @@ def test_only_mlp_trainers_are_xla_compiled(cls_name, images):
     assert conv._trainer.jit_compile is False
 
 
-def _step_hlo(trainer, group):
-    """XLA's optimized HLO of one compiled call of ``trainer.train_step``."""
-    import tensorflow as tf
-
-    step = tf.function(trainer.train_step, jit_compile=True)
-    return step.experimental_get_compiler_ir(tf.constant(group))(stage="optimized_hlo")
-
-
-def _weight_copies(hlo, variables):
-    """Names of the ``copy`` instructions in ``hlo`` shaped like a weight matrix."""
-    import re
-
-    shapes = {"f32[" + ",".join(map(str, v.shape)) + "]" for v in variables if len(v.shape) == 2}
-    return [m.group(0) for m in re.finditer(r"%\S+ = (f32\[[\d,]+\])\S* copy\(", hlo)
-            if m.group(1) in shapes]
-
-
-@pytest.mark.parametrize("model", ["vae", "gan"])
-def test_xla_step_does_not_copy_the_weights(model):
-    """Optimizer updates are ordered after every read of the weights.
-
-    Otherwise XLA copies each weight that the backward pass reads for an
-    input gradient before updating it in place, at every step (about 6 % of
-    a GAN step). Checked on the optimized HLO of a compiled group of steps.
-    """
-    import keras
-
-    from mnistgen import networks
-    from mnistgen._training import GANTrainer, VAETrainer, compile_options
-
-    if model == "vae":
-        encoder = networks.build_vae_encoder(16, (12, 8), 2, seed=0)
-        decoder = networks.build_vae_decoder(16, (12, 8), 2, seed=0)
-        trainer = VAETrainer(encoder, decoder, 2)
-        trainer.compile(optimizer=keras.optimizers.Adam(), **compile_options())
-        noise_dim = 2
-    else:
-        generator = networks.build_gan_generator(16, 4, (8, 12), seed=0)
-        discriminator = networks.build_gan_discriminator(16, (12, 8), seed=0)
-        trainer = GANTrainer(generator, discriminator, 4, keras.optimizers.Adam(),
-                             keras.optimizers.Adam())
-        trainer.compile(**compile_options())
-        noise_dim = 4
-    assert trainer.jit_compile
-    group = np.random.default_rng(0).random((3, 5, 16 + noise_dim), dtype=np.float32)
-    hlo = _step_hlo(trainer, group)
-    assert "while" in hlo  # the group's steps run in one compiled loop
-    assert _weight_copies(hlo, trainer.trainable_variables) == []
-
-
 def test_infer_is_the_models_inference_output():
     """``infer`` (sample, transform) gives what calling the network gives."""
     from mnistgen import networks
