@@ -136,6 +136,38 @@ def matmul_floor(tf, matmuls, steps, repeats=3):
     return flops / best / 1e9, best
 
 
+def optimizer_floor(tf, keras, shapes, steps, learning_rate, beta_1, repeats=3):
+    """Seconds of one epoch of the optimizer's updates alone.
+
+    One XLA-compiled loop of ``steps`` Keras Adam updates (the model's
+    settings) of variables shaped like the model's trainable weights, with
+    fixed gradients: what the updates cost (they read the gradient, the
+    weight and both moments and write three of them, so they are bound by
+    memory traffic, not arithmetic) without anything else. Best of
+    ``repeats``.
+    """
+    variables = [keras.Variable(np.zeros(s, np.float32)) for s in shapes]
+    grads = [tf.random.normal(s) for s in shapes]
+    optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
+    optimizer.build(variables)
+
+    @tf.function(jit_compile=True)
+    def epoch():
+        def body(k):
+            optimizer.apply_gradients(zip(grads, variables))
+            return (k + 1,)
+
+        return tf.while_loop(lambda k: k < steps, body, (tf.constant(0),))[0]
+
+    epoch().numpy()  # compile
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        epoch().numpy()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def matmul_rate(seconds=3.0, n=2048):
     """Measured float32 GFLOP/s of a large square matrix multiply."""
     from mnistgen._backend import get_tensorflow
@@ -309,15 +341,23 @@ def main(argv=None):
 
     if args.floor:
         print("\nThe floor: one epoch of each step's matrix multiplies alone, at the models' "
-              "shapes, in one XLA loop (best of 3):\n")
-        print("| model | batch | matmul-only s/epoch | GFLOP/s | of matmul rate | mnistgen GFLOP/s / floor |")
-        print("|---|---|---|---|---|---|")
+              "shapes, in one XLA loop, and one epoch of the Adam updates alone (best of 3 each):\n")
+        print("| model | batch | matmul-only s/epoch | GFLOP/s | of matmul rate | mnistgen GFLOP/s / floor "
+              "| Adam-only s/epoch | matmuls + Adam s/epoch | mnistgen s/epoch |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        import keras
+
         for name in args.models:
             batch = specs[name][4]
-            floor, secs = matmul_floor(tf, step_matmuls(name, batch), -(-n // batch))
-            ours_gfs = next(r[5] for r in rows if r[0] == f"{name.upper()} mnistgen")
+            steps = -(-n // batch)
+            floor, secs = matmul_floor(tf, step_matmuls(name, batch), steps)
+            est = fitted[name]
+            shapes = [tuple(v.shape) for v in est._trainer.trainable_variables]
+            adam = optimizer_floor(tf, keras, shapes, steps, est.learning_rate,
+                                   getattr(est, "beta_1", 0.9))
+            row = next(r for r in rows if r[0] == f"{name.upper()} mnistgen")
             print(f"| {name.upper()} | {batch} | {secs:.2f} | {floor:.1f} | {floor / rate:.0%} "
-                  f"| {ours_gfs / floor:.0%} |")
+                  f"| {row[5] / floor:.0%} | {adam:.2f} | {secs + adam:.2f} | {row[2]:.2f} |")
 
     print("\n| call | seconds (median of 5, after the first) |\n|---|---|")
     if "vae" in fitted:
