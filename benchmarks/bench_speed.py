@@ -99,6 +99,17 @@ def step_matmuls(name, batch):
             + [(2 * batch, i, o, "fxw") for i, o in d])     # discriminator step
 
 
+def fastest(fn, repeats):
+    """Seconds of the fastest of ``repeats`` calls of ``fn``, after one (compiling) call."""
+    fn().numpy()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn().numpy()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def matmul_floor(tf, matmuls, steps, repeats=3):
     """GFLOP/s of one epoch of a step's matrix multiplies alone, at their shapes.
 
@@ -127,12 +138,7 @@ def matmul_floor(tf, matmuls, steps, repeats=3):
 
         return tf.while_loop(lambda k, acc: k < steps, body, (tf.constant(0), tf.constant(0.0)))[1]
 
-    epoch().numpy()  # compile
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        epoch().numpy()
-        best = min(best, time.perf_counter() - start)
+    best = fastest(epoch, repeats)
     return flops / best / 1e9, best
 
 
@@ -159,13 +165,7 @@ def optimizer_floor(tf, keras, shapes, steps, learning_rate, beta_1, repeats=3):
 
         return tf.while_loop(lambda k: k < steps, body, (tf.constant(0),))[0]
 
-    epoch().numpy()  # compile
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        epoch().numpy()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return fastest(epoch, repeats)
 
 
 def matmul_rate(seconds=3.0, n=2048):
