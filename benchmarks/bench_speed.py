@@ -142,10 +142,11 @@ def matmul_floor(tf, matmuls, steps, repeats=3):
     return flops / best / 1e9, best
 
 
-def optimizer_floor(tf, keras, shapes, steps, learning_rate, beta_1, repeats=3):
+def optimizer_floor(tf, keras, shapes, steps, optimizer, repeats=3):
     """Seconds of one epoch of the optimizer's updates alone.
 
-    One XLA-compiled loop of ``steps`` Keras Adam updates (the model's
+    One XLA-compiled loop of ``steps`` updates by a fresh copy of
+    ``optimizer`` (a fitted model's Keras optimizer: the same class and
     settings) of variables shaped like the model's trainable weights, with
     fixed gradients: what the updates cost (they read the gradient, the
     weight and both moments and write three of them, so they are bound by
@@ -154,7 +155,7 @@ def optimizer_floor(tf, keras, shapes, steps, learning_rate, beta_1, repeats=3):
     """
     variables = [keras.Variable(np.zeros(s, np.float32)) for s in shapes]
     grads = [tf.random.normal(s) for s in shapes]
-    optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
+    optimizer = optimizer.__class__.from_config(optimizer.get_config())
     optimizer.build(variables)
 
     @tf.function(jit_compile=True)
@@ -256,7 +257,8 @@ def main(argv=None):
     parser.add_argument("--models", nargs="+", default=["vae", "gan"], choices=["vae", "gan"])
     parser.add_argument("--skip-references", action="store_true", help="time mnistgen only")
     parser.add_argument("--floor", action="store_true",
-                        help="also time each step's matrix multiplies alone at their shapes (the floor)")
+                        help="also time each step's matrix multiplies alone at their shapes (the floor) "
+                             "and the Adam updates alone")
     parser.add_argument("--baseline", action="store_true",
                         help="also time mnistgen without XLA, one mini-batch per call (before the speed work)")
     args = parser.parse_args(argv)
@@ -353,8 +355,10 @@ def main(argv=None):
             floor, secs = matmul_floor(tf, step_matmuls(name, batch), steps)
             est = fitted[name]
             shapes = [tuple(v.shape) for v in est._trainer.trainable_variables]
-            adam = optimizer_floor(tf, keras, shapes, steps, est.learning_rate,
-                                   getattr(est, "beta_1", 0.9))
+            # the VAE's one optimizer, or the GAN's generator optimizer (its
+            # discriminator's has the same settings)
+            adam = optimizer_floor(tf, keras, shapes, steps,
+                                   getattr(est, "optimizer_", None) or est.g_optimizer_)
             row = next(r for r in rows if r[0] == f"{name.upper()} mnistgen")
             print(f"| {name.upper()} | {batch} | {secs:.2f} | {floor:.1f} | {floor / rate:.0%} "
                   f"| {row[5] / floor:.0%} | {adam:.2f} | {secs + adam:.2f} | {row[2]:.2f} |")
