@@ -17,9 +17,13 @@ recipe in ``../shared/bench`` (the report's PyTorch code and the plain Keras
   each model's mnistgen epochs; the median is used);
 * mnistgen's epoch time as a ratio to each reference;
 
-then ``sample(10_000)`` and ``transform(10_000)`` wall times, and the final
-losses (and the VAE's test-set negative ELBO) so that speed changes can be
-checked not to change what is learned.
+then ``sample(10_000)`` and ``transform(10_000)`` wall times, one more
+epoch of each model through ``partial_fit`` (what a call costs beyond an
+epoch inside ``fit``), and the final losses (and the VAE's test-set negative
+ELBO) so that speed changes can be checked not to change what is learned.
+``--floor`` adds the step's matrix multiplies alone and the Adam updates
+alone; ``--shapes`` each matrix multiply of a step alone, by XLA and by
+NumPy's BLAS.
 
 The PyTorch recipes need ``torch==2.13.0`` in a separate environment
 (``python -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch==2.13.0 numpy``);
@@ -100,12 +104,15 @@ def step_matmuls(name, batch):
 
 
 def fastest(fn, repeats):
-    """Seconds of the fastest of ``repeats`` calls of ``fn``, after one (compiling) call."""
-    fn().numpy()
+    """Seconds of the fastest of ``repeats`` calls of ``fn``, after one (compiling) call.
+
+    ``fn`` returns a tensor (whose value is awaited) or nothing.
+    """
+    np.asarray(fn())
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        fn().numpy()
+        np.asarray(fn())
         best = min(best, time.perf_counter() - start)
     return best
 
@@ -167,6 +174,47 @@ def optimizer_floor(tf, keras, shapes, steps, optimizer, repeats=3):
         return tf.while_loop(lambda k: k < steps, body, (tf.constant(0),))[0]
 
     return fastest(epoch, repeats)
+
+
+def shape_rates(tf, matmuls, steps=300, repeats=3):
+    """GFLOP/s of each product of ``matmuls`` alone, by XLA and by NumPy's BLAS.
+
+    Yields ``(rows, in, out, kind, xla_seconds, xla_gflops, numpy_gflops)``
+    per product (kinds as in :func:`step_matmuls`), each timed over
+    ``steps`` repetitions, the best of ``repeats``: XLA in one compiled loop
+    (each product's operand depends on the previous result, so that no
+    product is hoisted out of the loop), NumPy's ``matmul`` into a
+    preallocated output. Two libraries, to tell the shapes' limit from one
+    library's.
+    """
+    rng = np.random.default_rng(0)
+    for r, i, o, kinds in matmuls:
+        for kind in kinds:
+            # (left, right) operand shapes of f = x w, x = g w^T, w = x^T g
+            a_shape, b_shape = {"f": ((r, i), (i, o)), "x": ((r, o), (o, i)),
+                                "w": ((i, r), (r, o))}[kind]
+            a = rng.standard_normal(a_shape, dtype=np.float32)
+            b = rng.standard_normal(b_shape, dtype=np.float32)
+            ta, tb = tf.constant(a), tf.constant(b)
+
+            @tf.function(jit_compile=True)
+            def loop():
+                def body(k, acc):
+                    out = tf.matmul(ta + acc * 1e-30, tb)
+                    return k + 1, acc + out[0, 0]
+
+                return tf.while_loop(lambda k, acc: k < steps, body,
+                                     (tf.constant(0), tf.constant(0.0)))[1]
+
+            out = np.empty((a_shape[0], b_shape[1]), np.float32)
+
+            def numpy_loop():
+                for _ in range(steps):
+                    np.matmul(a, b, out=out)
+
+            flops = 2 * r * i * o * steps
+            xla = fastest(loop, repeats)
+            yield r, i, o, kind, xla / steps, flops / xla / 1e9, flops / fastest(numpy_loop, repeats) / 1e9
 
 
 def matmul_rate(seconds=3.0, n=2048):
@@ -259,6 +307,8 @@ def main(argv=None):
     parser.add_argument("--floor", action="store_true",
                         help="also time each step's matrix multiplies alone at their shapes (the floor) "
                              "and the Adam updates alone")
+    parser.add_argument("--shapes", action="store_true",
+                        help="also time each matrix multiply of a step alone, by XLA and by NumPy's BLAS")
     parser.add_argument("--baseline", action="store_true",
                         help="also time mnistgen without XLA, one mini-batch per call (before the speed work)")
     args = parser.parse_args(argv)
@@ -363,6 +413,28 @@ def main(argv=None):
             print(f"| {name.upper()} | {batch} | {secs:.2f} | {floor:.1f} | {floor / rate:.0%} "
                   f"| {row[5] / floor:.0%} | {adam:.2f} | {secs + adam:.2f} | {row[2]:.2f} |")
 
+    if args.shapes:
+        print("\nEach matrix multiply of a training step alone, at its shape (f: forward, "
+              "x: input gradient, w: weight gradient), best of 3 loops of 300:\n")
+        print("| model | rows x in x out | kind | XLA us | XLA GFLOP/s | of matmul rate "
+              "| NumPy (BLAS) GFLOP/s |")
+        print("|---|---|---|---|---|---|---|")
+        totals = {}
+        for name in args.models:
+            batch = specs[name][4]
+            flops = xla_s = best_s = 0.0
+            for r, i, o, kind, secs, xla, blas in shape_rates(tf, step_matmuls(name, batch)):
+                print(f"| {name.upper()} | {r} x {i} x {o} | {kind} | {secs * 1e6:.1f} | {xla:.1f} "
+                      f"| {xla / rate:.0%} | {blas:.1f} |")
+                flops += 2 * r * i * o
+                xla_s += secs
+                best_s += secs * xla / max(xla, blas)
+            totals[name] = flops / xla_s / 1e9, flops / best_s / 1e9
+        for name, (xla, best) in totals.items():
+            print(f"\n{name.upper()}: all of a step's products one after the other, {xla:.1f} GFLOP/s "
+                  f"({xla / rate:.0%} of the matmul rate) by XLA; {best:.1f} GFLOP/s ({best / rate:.0%}) "
+                  "with each product at the faster of the two libraries.")
+
     print("\n| call | seconds (median of 5, after the first) |\n|---|---|")
     if "vae" in fitted:
         vae = fitted["vae"]
@@ -371,6 +443,14 @@ def main(argv=None):
     if "gan" in fitted:
         gan = fitted["gan"]
         print(f"| GAN sample(10_000) | {timed(lambda: gan.sample(10_000)):.3f} |")
+    # One more epoch through partial_fit (after the table's losses were
+    # taken): what a call costs beyond an epoch inside fit.
+    print("\n| call | seconds (median of 3, after the first) | s/epoch inside fit |\n|---|---|---|")
+    for name, est in fitted.items():
+        epoch = next(r[2] for r in rows if r[0] == f"{name.upper()} mnistgen")
+        est.set_params(callbacks=None, verbose=0)
+        seconds = timed(lambda: est.partial_fit(x_train), repeats=3)
+        print(f"| {name.upper()} partial_fit({n:,} images) | {seconds:.2f} | {epoch:.2f} |")
 
     print(f"\nLast-epoch losses after {args.epochs} epochs (same data, random_state 0 for mnistgen):")
     for label, text in quality:
