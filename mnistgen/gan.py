@@ -20,7 +20,7 @@ class GANGenerator(BaseGenerator):
     [-1, 1].
 
     ``epochs=100`` is the default. On the 2-core CPU of our CI machine an
-    epoch of the 60,000 MNIST images takes 5.5-7 s (the shared machine's
+    epoch of the 60,000 MNIST images takes 5.4-7 s (the shared machine's
     speed varies), so ``fit`` takes about ten minutes. Even so the digits stay
     noisy and mode-collapsed: for each of three seeds at least one digit
     class is missing from 10,000 samples (the documentation's quality page
