@@ -180,37 +180,40 @@ def shape_rates(tf, matmuls, steps=300, repeats=3):
     """GFLOP/s of each product of ``matmuls`` alone, by XLA and by NumPy's BLAS.
 
     Yields ``(rows, in, out, kind, xla_seconds, xla_gflops, numpy_gflops)``
-    per product (kinds as in :func:`step_matmuls`), each timed over
-    ``steps`` repetitions, the best of ``repeats``: XLA in one compiled loop
-    (each product's operand depends on the previous result, so that no
-    product is hoisted out of the loop), NumPy's ``matmul`` into a
-    preallocated output. Two libraries, to tell the shapes' limit from one
-    library's.
+    per product (kinds as in :func:`step_matmuls`), with the operands laid
+    out as in training (``f = x w``, ``x = g w^T``, ``w = x^T g``), each
+    timed over ``steps`` repetitions, the best of ``repeats``: XLA in one
+    compiled loop (each product's operand depends on the previous result, so
+    that no product is hoisted out of the loop), NumPy's ``matmul`` into a
+    preallocated output (on transposed views, which BLAS reads without a
+    copy). Two libraries, to tell the shapes' limit from one library's.
     """
     rng = np.random.default_rng(0)
     for r, i, o, kinds in matmuls:
         for kind in kinds:
-            # (left, right) operand shapes of f = x w, x = g w^T, w = x^T g
-            a_shape, b_shape = {"f": ((r, i), (i, o)), "x": ((r, o), (o, i)),
-                                "w": ((i, r), (r, o))}[kind]
+            # operand shapes and which one enters transposed
+            a_shape, b_shape, ta, tb = {"f": ((r, i), (i, o), False, False),
+                                        "x": ((r, o), (i, o), False, True),
+                                        "w": ((r, i), (r, o), True, False)}[kind]
             a = rng.standard_normal(a_shape, dtype=np.float32)
             b = rng.standard_normal(b_shape, dtype=np.float32)
-            ta, tb = tf.constant(a), tf.constant(b)
+            a_in, b_in = tf.constant(a), tf.constant(b)
 
             @tf.function(jit_compile=True)
             def loop():
                 def body(k, acc):
-                    out = tf.matmul(ta + acc * 1e-30, tb)
+                    out = tf.matmul(a_in + acc * 1e-30, b_in, transpose_a=ta, transpose_b=tb)
                     return k + 1, acc + out[0, 0]
 
                 return tf.while_loop(lambda k, acc: k < steps, body,
                                      (tf.constant(0), tf.constant(0.0)))[1]
 
-            out = np.empty((a_shape[0], b_shape[1]), np.float32)
+            a_np, b_np = (a.T if ta else a), (b.T if tb else b)
+            out = np.empty((a_np.shape[0], b_np.shape[1]), np.float32)
 
             def numpy_loop():
                 for _ in range(steps):
-                    np.matmul(a, b, out=out)
+                    np.matmul(a_np, b_np, out=out)
 
             flops = 2 * r * i * o * steps
             xla = fastest(loop, repeats)
