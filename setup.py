@@ -27,7 +27,9 @@ setup(
     extras_require={
         # hypothesis: the property-based tests that feed random shapes,
         # dtypes and values to fit/transform/sample/load (tests/test_fuzz.py).
-        "test": ["pytest>=7", "hypothesis>=6"],
+        # pytest-xdist: the suite runs in two processes (tox.ini): 10 minutes
+        # on the 2-core AMD CI machine, about 14 in one process.
+        "test": ["pytest>=7", "hypothesis>=6", "pytest-xdist>=3"],
         "docs": ["sphinx>=7", "pydata-sphinx-theme", "numpydoc", "sphinx-gallery"],
     },
     entry_points={"console_scripts": ["mnistgen=mnistgen.cli:main"]},

@@ -94,6 +94,7 @@ def test_gan_has_no_transform():
     assert not hasattr(GANGenerator(), "score")
 
 
+@pytest.mark.xla
 def test_discriminator_learns_on_mnist(mnist):
     gan = GANGenerator(epochs=2, random_state=0).fit(mnist[0][:1500])
     h = gan.history_
@@ -109,6 +110,7 @@ def test_sample_shaped_like_training_rows(shape):
     assert gan.sample(3).shape == (3,) + shape[1:]
 
 
+@pytest.mark.xla
 def test_random_state_reproduces(images):
     a = GANGenerator(**SMALL_GAN).fit(images)
     b = GANGenerator(**SMALL_GAN).fit(images)

@@ -63,6 +63,7 @@ def test_save_load_round_trip(fitted, images, tmp_path):
     assert not any(n.endswith((".pkl", ".pickle")) for n in names)
 
 
+@pytest.mark.xla
 @pytest.mark.parametrize("cls, params", [(VAEGenerator, SMALL_VAE), (GANGenerator, SMALL_GAN)])
 def test_training_resumes_exactly_after_load(cls, params, images, tmp_path):
     """Optimizer state travels with the model: resuming after load == never saving."""

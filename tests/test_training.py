@@ -56,6 +56,7 @@ def test_pipeline_is_neither_autotuned_nor_rewritten(grouped):
     assert options.experimental_optimization.apply_default_optimizations is False
 
 
+@pytest.mark.xla
 def test_grouped_steps_train_like_single_steps(images, monkeypatch):
     """One compiled call over k mini-batches = k calls of one mini-batch."""
     import mnistgen._training as training
@@ -71,6 +72,7 @@ def test_grouped_steps_train_like_single_steps(images, monkeypatch):
     np.testing.assert_allclose(grouped.history_["loss"], single.history_["loss"], rtol=1e-5)
 
 
+@pytest.mark.xla
 @pytest.mark.parametrize("cls_name", ["VAEGenerator", "GANGenerator"])
 def test_only_mlp_trainers_are_xla_compiled(cls_name, images):
     """XLA speeds up the MLPs, but its CPU convolutions are ~25x slower than oneDNN's."""

@@ -27,6 +27,7 @@ def test_defaults_are_the_report_vae(images):
     assert enc.__class__.__name__ == "Functional" and dec.__class__.__name__ == "Functional"
 
 
+@pytest.mark.xla
 def test_training_lowers_the_loss_on_mnist(mnist):
     x_train = mnist[0][:2000]
     vae = VAEGenerator(epochs=4, random_state=0).fit(x_train)
@@ -76,6 +77,7 @@ def test_score_samples_is_a_deterministic_elbo(fitted_vae, images):
     assert np.all(-s >= kl - 1e-3)  # reconstruction term is non-negative
 
 
+@pytest.mark.xla
 def test_random_state_reproduces_weights_and_samples(images):
     a = VAEGenerator(**SMALL_VAE).fit(images)
     b = VAEGenerator(**SMALL_VAE).fit(images)
@@ -112,6 +114,7 @@ def test_partial_fit_trains_one_epoch_each_call(images):
     assert not all(np.array_equal(a, b) for a, b in zip(before, vae.decoder_.get_weights()))
 
 
+@pytest.mark.xla
 def test_partial_fit_matches_fit(images):
     """Two partial_fit calls are two epochs on the same weights, like warm starts."""
     a = VAEGenerator(**SMALL_VAE).partial_fit(images).partial_fit(images)
