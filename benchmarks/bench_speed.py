@@ -231,7 +231,7 @@ def matmul_rate(seconds=1.5, n=2048):
     ``tf.function`` without XLA) and NumPy's BLAS, each run for ``seconds``.
     The machine's practical limit is the fastest of them: which one that is
     depends on the processor (on an AMD EPYC without AVX-512, TensorFlow's
-    own kernel ran at two thirds of XLA's rate).
+    own kernel ran at two thirds of NumPy's OpenBLAS rate).
     """
     from mnistgen._backend import get_tensorflow
 

@@ -19,9 +19,10 @@ class GANGenerator(BaseGenerator):
     ``beta_1=0.5``, ``beta_2=0.999``) on batches of 64 images scaled to
     [-1, 1].
 
-    ``epochs=100`` is the default. On the 2-core CPU of our CI machine an
-    epoch of the 60,000 MNIST images takes 5.4-7 s (the shared machine's
-    speed varies), so ``fit`` takes about ten minutes. Even so the digits stay
+    ``epochs=100`` is the default. On the 2-core CPUs of our CI machines an
+    epoch of the 60,000 MNIST images takes 5.4-7 s on an Intel Xeon with
+    AVX-512 and 13-16 s on an AMD EPYC with AVX2 only (the shared machines'
+    speed varies), so ``fit`` takes ten to thirty minutes. Even so the digits stay
     noisy and mode-collapsed: for each of three seeds at least one digit
     class is missing from 10,000 samples (the documentation's quality page
     measures it, next to the report's own code).
