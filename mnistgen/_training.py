@@ -58,19 +58,26 @@ def make_dataset(X, batch_size, seed, noise_dim, epochs=1, noise_seed=None, step
 
     With ``grouped=True`` consecutive full mini-batches are stacked into
     groups of up to ``steps_per_call`` (default :data:`STEPS_PER_CALL`) for
-    one compiled call each; the last, smaller mini-batch comes alone. With
-    ``grouped=False`` every element is one mini-batch, as
-    ``tf.distribute`` needs to split it across replicas.
+    one compiled call each; the last, smaller mini-batch comes alone. Every
+    group of full mini-batches has the same shape: the last one, if
+    shorter, is padded with zeros and comes with its count of real
+    mini-batches, so that XLA compiles the step once for all of them
+    instead of once more for the short group (3.4-3.6 s of the GAN's first
+    epoch on a 2-core CPU: ``benchmarks/bench_startup.py``). With ``grouped=False`` every element is one mini-batch,
+    as ``tf.distribute`` needs to split it across replicas.
 
     Returns
     -------
     dataset : tf.data.Dataset
-        All epochs, one after the other. Elements are float32 tensors of
-        shape ``(steps, rows, n_features + noise_dim)`` (``grouped=True``) or
-        ``(rows, n_features + noise_dim)``: each row of ``X`` with its noise
-        appended (one tensor, not a tuple, because Keras cannot reduce a
-        tuple of per-replica values under a multi-worker strategy; see
-        :func:`split_rows`). The data stays one tensor; only row indices are
+        All epochs, one after the other. With ``grouped=False`` elements are
+        float32 tensors of shape ``(rows, n_features + noise_dim)``: each row
+        of ``X`` with its noise appended (one tensor, not a tuple, because
+        Keras cannot reduce a tuple of per-replica values under a
+        multi-worker strategy; see :func:`split_rows`). With
+        ``grouped=True`` elements are pairs ``(group, steps)``: ``group`` of
+        shape ``(group size, rows, n_features + noise_dim)``, of which the
+        first ``steps`` (an int32 scalar) are mini-batches to train on and
+        the rest padding. The data stays one tensor; only row indices are
         shuffled and each element is gathered in the graph.
     steps_per_epoch : int
         Elements per epoch, for Keras ``fit(steps_per_epoch=...)``.
@@ -78,8 +85,17 @@ def make_dataset(X, batch_size, seed, noise_dim, epochs=1, noise_seed=None, step
     steps_per_call = steps_per_call or STEPS_PER_CALL
     n = X.shape[0]
     n_full, rest = divmod(n, batch_size)
+    group_size = max(1, min(steps_per_call, n_full))
     data = tf.constant(X)
     noise_seed = seed if noise_seed is None else noise_seed
+
+    def pad(idx, noise):
+        """Pad a group to ``group_size`` mini-batches; count the real ones."""
+        steps = tf.shape(idx)[0]
+        extra = group_size - steps
+        idx = tf.pad(idx, [[0, extra], [0, 0]])  # padding gathers row 0, unused
+        noise = tf.pad(noise, [[0, extra], [0, 0], [0, 0]])
+        return idx, noise, steps
 
     def epoch(e):
         perm = tf.random.experimental.stateless_shuffle(
@@ -92,21 +108,26 @@ def make_dataset(X, batch_size, seed, noise_dim, epochs=1, noise_seed=None, step
             tf.reshape(noise[:cut], (n_full, batch_size, noise_dim)),
         ))
         if grouped:
-            parts = parts.batch(steps_per_call)
+            parts = parts.batch(group_size).map(pad)
         if rest:
             last = (perm[cut:], noise[cut:])
             if grouped:
-                last = (last[0][None], last[1][None])
+                last = (last[0][None], last[1][None], tf.constant(1))
             tail = tf.data.Dataset.from_tensors(last)
             parts = tail if n_full == 0 else parts.concatenate(tail)
         return parts
 
-    steps_per_epoch = (-(-n_full // steps_per_call) if grouped else n_full) + (1 if rest else 0)
+    def rows(idx, noise, *steps):
+        """Gather the rows of ``idx`` and append their noise (``steps`` passes through)."""
+        batch = tf.concat([tf.gather(data, idx), noise], axis=-1)
+        return (batch, *steps) if steps else batch
+
+    steps_per_epoch = (-(-n_full // group_size) if grouped else n_full) + (1 if rest else 0)
     dataset = (
         tf.data.Dataset.range(epochs)
         .flat_map(epoch)
         .apply(tf.data.experimental.assert_cardinality(epochs * steps_per_epoch))
-        .map(lambda idx, noise: tf.concat([tf.gather(data, idx), noise], axis=-1))
+        .map(rows)
         .prefetch(2)
     )
     # Every worker of a multi-worker run builds this same pipeline (same
@@ -258,17 +279,20 @@ class _Trainer(keras.Model):
 
         ``data`` comes from :func:`make_dataset`: one mini-batch (2-D, as
         under a distribution strategy, where Keras splits it across
-        replicas) or a group of them (3-D), trained one after the other in a
-        loop inside the compiled function.
+        replicas) or a group of them with their count, ``(group, steps)``,
+        whose first ``steps`` mini-batches are trained one after the other
+        in a loop inside the compiled function.
         """
-        if len(data.shape) == 2:
-            self._report(*self.train_batch(*self._split(data)))
-        else:
+        if isinstance(data, (tuple, list)):
+            group, steps = data
+
             def body(i):
-                self._report(*self.train_batch(*self._split(data[i])))
+                self._report(*self.train_batch(*self._split(group[i])))
                 return (i + 1,)
 
-            tf.while_loop(lambda i: i < tf.shape(data)[0], body, (tf.constant(0),))
+            tf.while_loop(lambda i: i < steps, body, (tf.constant(0),))
+        else:
+            self._report(*self.train_batch(*self._split(data)))
         logs = {t.name: t.result() for t in self._trackers}
         if _multi_worker():
             # Keras averages logs across workers along axis 0, which a

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 
-@pytest.mark.parametrize("n, batch, steps", [(23, 5, 2), (20, 5, 3), (3, 5, 4), (64, 8, 50)])
+@pytest.mark.parametrize("n, batch, steps", [(23, 5, 2), (20, 5, 3), (3, 5, 4), (64, 8, 50),
+                                             (37, 5, 3)])
 def test_groups_are_the_plain_shuffled_batches(n, batch, steps):
     """Grouping mini-batches changes neither the batches, their noise nor their order."""
     from mnistgen._training import make_dataset
@@ -13,9 +14,17 @@ def test_groups_are_the_plain_shuffled_batches(n, batch, steps):
                                       steps_per_call=steps)
     plain, plain_per_epoch = make_dataset(X, batch, seed=7, noise_dim=2, epochs=2,
                                           grouped=False)
-    groups = [g.numpy() for g in grouped]
-    assert all(g.ndim == 3 and g.shape[0] <= steps for g in groups)
+    elements = [(g.numpy(), int(k)) for g, k in grouped]
+    groups = [g[:k] for g, k in elements]
+    assert all(g.ndim == 3 and 1 <= len(g) <= steps for g in groups)
     assert len(groups) == 2 * per_epoch
+    # all groups of full mini-batches share one shape (one XLA compilation):
+    # a shorter last group is padded with zeros after its real mini-batches
+    full = [g for g, _ in elements if g.shape[1] == batch]
+    assert len({g.shape for g in full}) <= 1
+    assert all(g.shape[0] == min(steps, n // batch) for g in full)
+    for g, k in elements:
+        assert not g[k:].any()
     batches = [b for g in groups for b in g]
     assert plain_per_epoch == -(-n // batch)
     plain_batches = [b.numpy() for b in plain]
@@ -32,8 +41,8 @@ def test_groups_are_the_plain_shuffled_batches(n, batch, steps):
     if n > 3:  # reshuffled and new noise each epoch
         assert not np.array_equal(np.concatenate(epochs[0]), np.concatenate(epochs[1]))
     # stateless: iterating again gives the same elements
-    for got, want in zip([g.numpy() for g in grouped], groups):
-        np.testing.assert_array_equal(got, want)
+    for (got, _), (want, _) in zip(grouped, elements):
+        np.testing.assert_array_equal(got.numpy(), want)
 
 
 @pytest.mark.parametrize("grouped", [True, False])
@@ -57,12 +66,18 @@ def test_pipeline_is_neither_autotuned_nor_rewritten(grouped):
 
 
 @pytest.mark.xla
-def test_grouped_steps_train_like_single_steps(images, monkeypatch):
-    """One compiled call over k mini-batches = k calls of one mini-batch."""
+@pytest.mark.parametrize("steps_per_call", [50, 3])
+def test_grouped_steps_train_like_single_steps(images, monkeypatch, steps_per_call):
+    """One compiled call over k mini-batches = k calls of one mini-batch.
+
+    With 3 per call, the 7 full mini-batches of an epoch come as groups of
+    3, 3 and 1 padded to 3: the padding must not train.
+    """
     import mnistgen._training as training
     from mnistgen import VAEGenerator
 
     params = dict(hidden_units=(16,), epochs=2, batch_size=16, random_state=3)
+    monkeypatch.setattr(training, "STEPS_PER_CALL", steps_per_call)
     grouped = VAEGenerator(**params).fit(images)
     monkeypatch.setattr(training, "STEPS_PER_CALL", 1)
     single = VAEGenerator(**params).fit(images)
