@@ -56,8 +56,11 @@ def test_one_step_is_generator_then_discriminator_on_the_same_batch():
     g, d, (go, do) = make()
     trainer = GANTrainer(g, d, 4, go, do)
     trainer.compile()
-    # a group of one batch; each row carries its generator input z
-    logs = trainer.train_step(ops.convert_to_tensor(np.hstack([real, z])[None]))
+    # a group of one batch and one batch of padding, which must not train;
+    # each row carries its generator input z
+    padding = rng.random((6, 20), dtype=np.float32)
+    group = ops.convert_to_tensor(np.stack([np.hstack([real, z]), padding]))
+    logs = trainer.train_step((group, ops.convert_to_tensor(1, dtype="int32")))
 
     # by hand: the same z, G step first, then D on the G output
     g2, d2, (go2, do2) = make()
