@@ -233,13 +233,25 @@ def infer(model, x, labels=None):
     the 10,000-row batches of ``sample`` and ``transform``. Not XLA: these
     are single large batches, where TensorFlow's own (oneDNN) kernels are
     as fast, without a compilation per batch size.
+
+    The function is traced once, for any number of rows, and called as a
+    concrete function: that neither retraces for a new batch size nor
+    counts towards TensorFlow's warning about frequent retracing, which a
+    ``tf.function`` per network set off once a process had fitted and
+    sampled five estimators (the warning counts all functions made from
+    the same source line as one).
     """
     fn = model.__dict__.get("_mnistgen_infer")
     if fn is None:
-        fn = tf.function(lambda x, labels: _call(model, x, labels, False),
-                         reduce_retracing=True, autograph=False)
+        specs = [tf.TensorSpec((None,) + tuple(t.shape[1:]), t.dtype) for t in model.inputs]
+        fn = tf.function(
+            lambda *inputs: model(inputs[0] if len(inputs) == 1 else list(inputs), training=False),
+            autograph=False,
+        ).get_concrete_function(*specs)
         model.__dict__["_mnistgen_infer"] = fn
-    out = fn(x, labels)
+    inputs = [x] if labels is None else [x, labels]
+    out = fn(*(tf.convert_to_tensor(a, dtype=spec.dtype)
+               for a, spec in zip(inputs, fn.structured_input_signature[0])))
     return tuple(np.asarray(o) for o in out) if isinstance(out, (list, tuple)) else np.asarray(out)
 
 

@@ -101,6 +101,27 @@ def test_only_mlp_trainers_are_xla_compiled(cls_name, images):
     assert conv._trainer.jit_compile is False
 
 
+def test_infer_does_not_warn_about_retracing(caplog):
+    """Sampling from many networks stays quiet.
+
+    With a ``tf.function`` per network, TensorFlow warned about "frequent
+    retracing" once a process had used five of them (it counts every
+    function made from the same source line as one).
+    """
+    import logging
+
+    from mnistgen import networks
+    from mnistgen._training import infer
+
+    z = np.zeros((5, 4), np.float32)
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        for seed in range(7):
+            generator = networks.build_gan_generator(16, 4, (8,), seed=seed)
+            for rows in (5, 3, 1):
+                assert infer(generator, z[:rows]).shape == (rows, 16)
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
+
+
 def test_infer_is_the_models_inference_output():
     """``infer`` (sample, transform) gives what calling the network gives."""
     from mnistgen import networks
