@@ -63,8 +63,9 @@ def make_dataset(X, batch_size, seed, noise_dim, epochs=1, noise_seed=None, step
     shorter, is padded with zeros and comes with its count of real
     mini-batches, so that XLA compiles the step once for all of them
     instead of once more for the short group (3.4-3.6 s of the GAN's first
-    epoch on a 2-core CPU: ``benchmarks/bench_startup.py``). With ``grouped=False`` every element is one mini-batch,
-    as ``tf.distribute`` needs to split it across replicas.
+    epoch on a 2-core CPU: ``benchmarks/bench_startup.py``). With
+    ``grouped=False`` every element is one mini-batch, as ``tf.distribute``
+    needs to split it across replicas.
 
     Returns
     -------
@@ -244,10 +245,8 @@ def infer(model, x, labels=None):
     fn = model.__dict__.get("_mnistgen_infer")
     if fn is None:
         specs = [tf.TensorSpec((None,) + tuple(t.shape[1:]), t.dtype) for t in model.inputs]
-        fn = tf.function(
-            lambda *inputs: model(inputs[0] if len(inputs) == 1 else list(inputs), training=False),
-            autograph=False,
-        ).get_concrete_function(*specs)
+        fn = tf.function(lambda x, labels=None: _call(model, x, labels, False),
+                         autograph=False).get_concrete_function(*specs)
         model.__dict__["_mnistgen_infer"] = fn
     inputs = [x] if labels is None else [x, labels]
     out = fn(*(tf.convert_to_tensor(a, dtype=spec.dtype)
