@@ -350,6 +350,11 @@ def main(argv=None):
         with open("/proc/cpuinfo") as fh:
             info = fh.read()
         cpu = re.search(r"^model name\s*:\s*(.+)$", info, re.M).group(1).strip()
+        # a model name such as "AMD EPYC" covers several core generations
+        family, model = (re.search(rf"^{key}\s*:\s*(\d+)$", info, re.M)
+                         for key in ("cpu family", "model"))
+        if family and model:
+            cpu += f" (CPU family {family.group(1)}, model {model.group(1)})"
         flags = set(re.search(r"^flags\s*:(.*)$", info, re.M).group(1).split())
         # the widest vector unit: what the matrix multiplies run on
         cpu += ", " + next((isa for flag, isa in (("avx512f", "AVX-512"), ("avx2", "AVX2"))
