@@ -391,7 +391,7 @@ class BaseGenerator(BaseEstimator):
         epoch: a divergence then raises ``FloatingPointError`` (or warns, with
         ``on_divergence="restore"``), an interruption warns and returns.
         """
-        from ._training import EpochGuard, distributed, make_dataset
+        from ._training import EpochGuard, distributed, make_dataset, quiet_keras_retracing
 
         # A fresh, reproducible pair of seeds for each call: the same
         # random_state and data give the same run, and successive calls
@@ -418,14 +418,15 @@ class BaseGenerator(BaseEstimator):
             if hasattr(callback, "set_estimator"):
                 callback.set_estimator(self)
         try:
-            trainer.fit(
-                dataset,
-                epochs=epochs,
-                steps_per_epoch=steps_per_epoch,  # one pass over all epochs
-                verbose=int(self.verbose),
-                shuffle=False,  # make_dataset shuffles, seeded
-                callbacks=callbacks,
-            )
+            with quiet_keras_retracing():
+                trainer.fit(
+                    dataset,
+                    epochs=epochs,
+                    steps_per_epoch=steps_per_epoch,  # one pass over all epochs
+                    verbose=int(self.verbose),
+                    shuffle=False,  # make_dataset shuffles, seeded
+                    callbacks=callbacks,
+                )
         except KeyboardInterrupt:
             guard.restore()
             self.__dict__.pop("_trainer", None)

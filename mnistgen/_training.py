@@ -9,6 +9,9 @@ the batches are exactly those of a plain one-batch-per-step loop; only the
 per-step overhead of going back to Python goes away. Keras then provides the
 progress bar (one tick per group), callbacks and per-epoch history.
 """
+import contextlib
+import logging
+
 import numpy as np
 
 from ._backend import get_keras, get_tensorflow
@@ -30,6 +33,7 @@ __all__ = [
     "current_strategy",
     "batch_mean",
     "STEPS_PER_CALL",
+    "quiet_keras_retracing",
 ]
 
 #: How trainers are compiled on one device: each ``train_step`` is one
@@ -252,6 +256,38 @@ def infer(model, x, labels=None):
     out = fn(*(tf.convert_to_tensor(a, dtype=spec.dtype)
                for a, spec in zip(inputs, fn.structured_input_signature[0])))
     return tuple(np.asarray(o) for o in out) if isinstance(out, (list, tuple)) else np.asarray(out)
+
+
+class _KerasRetracingFilter(logging.Filter):
+    """Drop TensorFlow's retracing warning about Keras's training function."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        return not ("triggered tf.function retracing" in message and "TensorFlowTrainer" in message)
+
+
+@contextlib.contextmanager
+def quiet_keras_retracing():
+    """Silence one false alarm of TensorFlow's while Keras trains.
+
+    Keras makes a new ``tf.function`` for the training step of every model,
+    and TensorFlow counts the functions made from one source line together:
+    once a process has fitted five estimators (a grid search, a loop over
+    seeds) it warns at every new one that "5 out of the last 5 calls ...
+    triggered tf.function retracing" and advises defining the function
+    outside the loop, which a user of the estimators cannot do and need
+    not: each estimator traces its own step once per input shape. Inside
+    this context that one message, about Keras's ``TensorFlowTrainer``, is
+    dropped from the ``tensorflow`` logger; every other message, and the
+    same warning about the user's own functions, still shows.
+    """
+    logger = logging.getLogger("tensorflow")
+    quiet = _KerasRetracingFilter()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
 
 
 def vae_terms(x, encoder, decoder, eps, training=False, labels=None):

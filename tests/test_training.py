@@ -122,6 +122,43 @@ def test_infer_does_not_warn_about_retracing(caplog):
     assert not [r for r in caplog.records if "retracing" in r.getMessage()]
 
 
+def test_fitting_many_estimators_does_not_warn_about_retracing(caplog):
+    """A loop of fits (a grid search, several seeds) stays quiet.
+
+    Keras makes a ``tf.function`` per model, and TensorFlow counted them
+    together: from the fifth estimator fitted in a process on, every fit
+    warned about "frequent retracing". The filter is removed after each
+    fit, and lets other TensorFlow messages through.
+    """
+    import logging
+
+    from mnistgen import GANGenerator, VAEGenerator
+    from mnistgen._training import _KerasRetracingFilter
+
+    X = np.random.default_rng(0).random((40, 4, 4), dtype=np.float32)
+    tiny = {VAEGenerator: dict(hidden_units=(8,), latent_dim=2),
+            GANGenerator: dict(generator_units=(8, 8), discriminator_units=(8,), latent_dim=4)}
+    logger = logging.getLogger("tensorflow")
+    filters = list(logger.filters)
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        for seed in range(6):
+            cls = VAEGenerator if seed % 2 else GANGenerator
+            cls(epochs=1, batch_size=16, random_state=seed, verbose=0, **tiny[cls]).fit(X)
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
+    assert logger.filters == filters
+
+    def record(message):
+        return logging.LogRecord("tensorflow", logging.WARNING, __file__, 1, message, None, None)
+
+    keras_alarm = ("5 out of the last 5 calls to <function TensorFlowTrainer._make_function."
+                   "<locals>.multi_step_on_iterator at 0x1> triggered tf.function retracing.")
+    users_alarm = "5 out of the last 5 calls to <function my_step at 0x1> triggered tf.function retracing."
+    quiet = _KerasRetracingFilter()
+    assert not quiet.filter(record(keras_alarm))
+    assert quiet.filter(record(users_alarm))
+    assert quiet.filter(record("Something else entirely"))
+
+
 def test_infer_is_the_models_inference_output():
     """``infer`` (sample, transform) gives what calling the network gives."""
     from mnistgen import networks
