@@ -20,7 +20,7 @@ class GANGenerator(BaseGenerator):
     [-1, 1].
 
     ``epochs=100`` is the default. On the 2-core CPUs of our CI machines an
-    epoch of the 60,000 MNIST images takes 3.7-3.9 s on an AMD EPYC with
+    epoch of the 60,000 MNIST images takes 3.7-5.4 s on an AMD EPYC with
     Zen 5 cores, 5.4-7 s on an Intel Xeon with AVX-512, 8-11 s on a Zen 4
     EPYC and 13-16 s on an EPYC with AVX2 only (the shared machines' speed
     varies), so ``fit`` takes six to thirty minutes. Even so the digits stay
