@@ -15,7 +15,7 @@ setup(
     long_description_content_type="text/markdown",
     license="BSD-3-Clause",
     packages=find_packages(include=["mnistgen", "mnistgen.*"]),
-    package_data={"mnistgen": ["data/*"]},
+    package_data={"mnistgen": ["data/*.npz"]},
     python_requires=">=3.10",
     install_requires=[
         "keras>=3.0",

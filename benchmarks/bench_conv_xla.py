@@ -14,12 +14,11 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)  # bench_speed, which also puts this checkout's mnistgen first
+sys.path.insert(0, HERE)
 
-from bench_speed import ours  # noqa: E402
+from _common import ours  # noqa: E402  (this checkout's mnistgen first)
 
 from mnistgen import GANGenerator, VAEGenerator  # noqa: E402
-from mnistgen import _training  # noqa: E402
 from mnistgen.datasets import load_mnist  # noqa: E402
 
 
@@ -28,13 +27,7 @@ def epoch_times(cls, X, epochs, xla):
 
     ``xla=True`` compiles the trainer with XLA as the MLP models are.
     """
-    original = _training.compile_options
-    if xla:
-        _training.compile_options = lambda architecture="mlp": {"jit_compile": True}
-    try:
-        return ours(cls, X, epochs, architecture="conv")[0]
-    finally:
-        _training.compile_options = original
+    return ours(cls, X, epochs, xla_conv=xla, architecture="conv")[0]
 
 
 def main(argv=None):

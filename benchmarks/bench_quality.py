@@ -55,14 +55,14 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _common  # noqa: E402  (this checkout's mnistgen first)
 
 from mnistgen import GANGenerator, VAEGenerator  # noqa: E402
 from mnistgen import metrics  # noqa: E402
 from mnistgen.datasets import load_mnist  # noqa: E402
 
-BENCH = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                                      "shared", "bench"))
+BENCH = _common.BENCH
 #: Epochs after which peer_gan_torch.py saves samples.
 PEER_GAN_EPOCHS = (1, 5, 10, 20, 30, 50, 100, 200)
 
@@ -81,31 +81,6 @@ MODELS = {
     "conv-cvae": (VAEGenerator, {"architecture": "conv", "conditional": True}),
     "conv-cgan": (GANGenerator, {"architecture": "conv", "conditional": True}),
 }
-
-
-def evaluate(images, ref_feats, k=3, labels=None):
-    """All metrics of one image set against precomputed reference features.
-
-    Uses the same functions as the public API, but computes each set's
-    classifier outputs once instead of once per metric. With ``labels``
-    (the classes asked of a conditional model) also the classifier's
-    accuracy on them.
-    """
-    x = metrics._check(images, "images", min_samples=k + 1)
-    proba, dense, conv = metrics._outputs(x)
-    ref_dense, ref_conv = ref_feats
-    shares = np.bincount(proba.argmax(1), minlength=10) / len(proba)
-    precision = metrics._coverage_of(conv, ref_conv, metrics._knn_radii(ref_conv, k))
-    recall = metrics._coverage_of(ref_conv, conv, metrics._knn_radii(conv, k))
-    return {
-        "FD": metrics._frechet_from_features(dense, ref_dense),
-        "CS": metrics._score_from_proba(proba),
-        "min share": float(shares.min()),
-        "precision": precision,
-        "recall": recall,
-        "sharpness": metrics.sharpness(images),
-        **({} if labels is None else {"label acc": float(np.mean(proba.argmax(1) == labels))}),
-    }
 
 
 def summarise(rows):
@@ -206,12 +181,12 @@ def main(argv=None):
     (x_train, y_train), (x_test, _) = load_mnist()
     x_train, y_train = x_train[: args.n_train], y_train[: args.n_train]
     t0 = time.perf_counter()
-    ref_feats = metrics._outputs(metrics._check(x_test))[1:]
+    ref_feats = metrics.reference_features(x_test)
 
     table = []
     real_rows = [("MNIST test set (vs itself)", x_test), ("MNIST train, first 10,000", x_train[:10000])]
     for name, images in real_rows:
-        table.append((name, 1, summarise([evaluate(images, ref_feats)])))
+        table.append((name, 1, summarise([metrics.evaluate(images, ref_feats)])))
     save_grid(x_test, os.path.join(args.out, "real_test.png"), "MNIST test images")
 
     gan_epochs = args.epochs_gan if args.epochs_gan is not None else GANGenerator().epochs
@@ -244,7 +219,7 @@ def main(argv=None):
             fit_s = time.perf_counter() - t
             asked = np.arange(args.n_samples) % 10 if est.conditional else None
             samples = est.sample(args.n_samples, y=asked, random_state=10_000 + seed)
-            row = evaluate(samples, ref_feats, labels=asked)
+            row = metrics.evaluate(samples, ref_feats, labels=asked)
             if cls is VAEGenerator and not est.conditional:
                 row["neg. ELBO (nats)"] = -est.score(x_test)
             rows.append(row)
@@ -286,7 +261,7 @@ def main(argv=None):
         if isinstance(spec, tuple):
             spec, elbo = f"{spec[0]}={spec[1]}", spec[2]
         name, samples = load_peer(spec)
-        row = evaluate(samples[: args.n_samples], ref_feats)
+        row = metrics.evaluate(samples[: args.n_samples], ref_feats)
         if elbo is not None:
             row["neg. ELBO (nats)"] = elbo
         slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")

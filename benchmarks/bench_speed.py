@@ -48,10 +48,8 @@ import numpy as np
 
 print = functools.partial(print, flush=True)  # noqa: A001 - progress when piped
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-# time this checkout's mnistgen, whichever copy is installed
-sys.path.insert(0, os.path.join(HERE, ".."))
-BENCH = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "bench"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import BENCH, ours  # noqa: E402  (this checkout's mnistgen first)
 
 
 def flops_per_image(layers):
@@ -259,39 +257,6 @@ def matmul_rate(seconds=1.5, n=2048):
             reps += 1
         rates[name] = 2 * n**3 * reps / (time.perf_counter() - start) / 1e9
     return rates
-
-
-def ours(cls, x, epochs, baseline=False, **params):
-    """Train ``epochs`` epochs; return (per-epoch seconds, fitted estimator).
-
-    ``baseline=True`` trains the same model the way mnistgen did before its
-    speed work: one mini-batch per call of a graph function without XLA.
-    """
-    import keras
-
-    from mnistgen import _training
-
-    saved = dict(_training.COMPILE_OPTIONS), _training.STEPS_PER_CALL
-    if baseline:
-        _training.COMPILE_OPTIONS.clear()
-        _training.STEPS_PER_CALL = 1
-
-    times = []
-
-    class Timer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.t = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.t)
-
-    try:
-        est = cls(epochs=epochs, random_state=0, callbacks=[Timer()], **params).fit(x)
-    finally:
-        _training.COMPILE_OPTIONS.clear()
-        _training.COMPILE_OPTIONS.update(saved[0])
-        _training.STEPS_PER_CALL = saved[1]
-    return times, est
 
 
 def reference(script, epochs, python, mnist, extra_env=None):

@@ -23,12 +23,12 @@ import statistics
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)  # bench_speed, which also puts this checkout's mnistgen first
+sys.path.insert(0, HERE)
 
-from bench_speed import ours  # noqa: E402
+from _common import ours  # noqa: E402  (this checkout's mnistgen first)
 
 from mnistgen import GANGenerator, VAEGenerator  # noqa: E402
-from mnistgen import _training  # noqa: E402
+from mnistgen._pipeline import make_dataset  # noqa: E402
 from mnistgen.datasets import load_mnist  # noqa: E402
 
 
@@ -36,8 +36,7 @@ def step_shapes(n, batch_size):
     """The distinct shapes of the elements that one epoch feeds the training step."""
     import numpy as np
 
-    dataset, _ = _training.make_dataset(np.zeros((n, 1), np.float32), batch_size, seed=0,
-                                        noise_dim=1)
+    dataset, _ = make_dataset(np.zeros((n, 1), np.float32), batch_size, seed=0, noise_dim=1)
     return {tuple((e[0] if isinstance(e, tuple) else e).shape) for e in dataset}
 
 

@@ -3,9 +3,9 @@
 Everything here is plain NumPy, so the checks run (and fail clearly) before
 TensorFlow is imported.
 """
-import numbers
-
 import numpy as np
+
+from ._params import check_positive_int
 
 __all__ = [
     "check_images",
@@ -119,22 +119,18 @@ def check_images(X, *, image_shape=None, what="X", convert=True):
         type) and are divided by 255; float arrays must already lie in
         [0, 1]; booleans count as 0 and 1.
     image_shape : tuple of int, default=None
-        The ``(H, W)`` learned at fit time. When given, ``X`` must hold that
-        many pixels per image, and 3-D or 4-D input must have that height
-        and width.
+        The ``(H, W)`` learned at fit time, which ``X`` must then match.
     what : str, default="X"
         Name of the argument, used in error messages.
     convert : bool, default=True
         If False, check only the shape and return the flat rows in their
-        own dtype (a view where possible, no copy); pass chunks of them to
-        :func:`to_unit_float` to check the values and scale them. This keeps
-        the memory of encoding a large array to one chunk at a time.
+        own dtype (a view where possible), for :func:`to_unit_float` to
+        check and scale a chunk at a time.
 
     Returns
     -------
     X_flat : ndarray of shape (n, H*W), dtype float32
-        The images, one flattened row each, scaled to [0, 1] (with
-        ``convert=False``: unscaled, in the input's dtype).
+        The flat images, scaled to [0, 1] (unless ``convert=False``).
     image_shape : tuple of int
         ``(H, W)``.
     row_shape : tuple of int
@@ -145,8 +141,7 @@ def check_images(X, *, image_shape=None, what="X", convert=True):
     TypeError
         If ``X`` is not numeric.
     ValueError
-        If ``X`` is empty, has the wrong shape, holds NaN or infinity, floats
-        outside [0, 1] or integers outside 0-255.
+        If ``X`` is empty, misshapen, not finite or out of range.
     """
     arr = _as_numeric_array(X, what)
     if arr.ndim == 0 or arr.ndim == 1:
@@ -168,27 +163,31 @@ def check_images(X, *, image_shape=None, what="X", convert=True):
             f"(shape={arr.shape}) while a minimum of 1 is required."
         )
     if image_shape is not None:
-        expected = int(np.prod(image_shape))
-        if n_pixels != expected:
-            raise ValueError(
-                f"{what} has {n_pixels} pixels per image (shape {arr.shape}), "
-                f"but this estimator was fitted on images of "
-                f"{image_shape[0]}x{image_shape[1]} = {expected} pixels "
-                f"(n_features_in_ = {expected}): X has {n_pixels} features, "
-                f"but is expecting {expected} features as input."
-            )
-        if arr.ndim > 2 and found_image_shape != tuple(image_shape):
-            raise ValueError(
-                f"{what} holds images of {found_image_shape[0]}x"
-                f"{found_image_shape[1]} pixels, but this estimator was fitted"
-                f" on {image_shape[0]}x{image_shape[1]} images."
-            )
-        found_image_shape = tuple(image_shape)
-
+        found_image_shape = _check_fitted_shape(arr.shape, found_image_shape, image_shape, what)
     flat = arr.reshape(arr.shape[0], n_pixels)
     if convert:
         flat = to_unit_float(flat, what)
     return flat, found_image_shape, row_shape
+
+
+def _check_fitted_shape(shape, found, image_shape, what):
+    """Check images of array ``shape`` (``found`` = (H, W)) against the fitted size."""
+    n_pixels = int(np.prod(shape[1:]))
+    expected = int(np.prod(image_shape))
+    if n_pixels != expected:
+        raise ValueError(
+            f"{what} has {n_pixels} pixels per image (shape {shape}), "
+            f"but this estimator was fitted on images of "
+            f"{image_shape[0]}x{image_shape[1]} = {expected} pixels "
+            f"(n_features_in_ = {expected}): X has {n_pixels} features, "
+            f"but is expecting {expected} features as input."
+        )
+    if len(shape) > 2 and found != tuple(image_shape):
+        raise ValueError(
+            f"{what} holds images of {found[0]}x{found[1]} pixels, but this "
+            f"estimator was fitted on {image_shape[0]}x{image_shape[1]} images."
+        )
+    return tuple(image_shape)
 
 
 def to_unit_float(flat, what="X"):
@@ -270,29 +269,8 @@ def check_latent(Z, latent_dim, what="Z"):
 
 
 def check_n_samples(n_samples):
-    """Return ``n_samples`` as an int, or raise if it is not a positive integer.
-
-    Parameters
-    ----------
-    n_samples : int
-        Requested number of samples.
-
-    Returns
-    -------
-    n_samples : int
-    """
-    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(
-        n_samples, numbers.Integral
-    ):
-        raise TypeError(
-            "n_samples must be a positive integer, got "
-            f"{n_samples!r} of type {type(n_samples).__name__}."
-        )
-    if n_samples < 1:
-        raise ValueError(
-            f"n_samples must be a positive integer (>= 1), got {n_samples}."
-        )
-    return int(n_samples)
+    """Return ``n_samples`` as an int, or raise if it is not a positive integer."""
+    return check_positive_int("n_samples", n_samples)
 
 
 def check_labels(y, n_samples=None, what="y"):
@@ -350,6 +328,11 @@ def check_labels(y, n_samples=None, what="y"):
         )
     if arr.shape[0] == 0:
         raise ValueError(f"{what} is empty: at least one label is required.")
+    return _as_int_labels(arr, what)
+
+
+def _as_int_labels(arr, what):
+    """A 1-D array of labels as int64: whole numbers only."""
     if arr.dtype == object:
         try:
             arr = arr.astype(np.float64)

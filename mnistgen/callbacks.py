@@ -6,6 +6,7 @@ import os
 import weakref
 
 from ._backend import get_keras
+from ._params import check_positive_int
 
 keras = get_keras()
 
@@ -60,10 +61,8 @@ class ModelCheckpoint(keras.callbacks.Callback):
 
     def __init__(self, filepath, every_n_epochs=1):
         super().__init__()
-        if isinstance(every_n_epochs, bool) or not isinstance(every_n_epochs, int) or every_n_epochs < 1:
-            raise ValueError(f"every_n_epochs must be an int >= 1, got {every_n_epochs!r}.")
         self.filepath = os.fspath(filepath)
-        self.every_n_epochs = every_n_epochs
+        self.every_n_epochs = check_positive_int("every_n_epochs", every_n_epochs)
         self.saved_ = []
         self._estimator = None
         self._last = None

@@ -66,6 +66,7 @@ def _save_figure(fig, path):
 
 def _train(args):
     from . import GANGenerator, VAEGenerator
+    from ._params import check_positive_int
     from .datasets import load_mnist
     from .plotting import plot_history, plot_images
 
@@ -81,8 +82,7 @@ def _train(args):
     est = cls(**params)
     (x_train, y_train), _ = load_mnist(args.mnist)
     if args.n_train is not None:
-        if args.n_train < 1:
-            raise ValueError(f"--n-train must be a positive integer, got {args.n_train}.")
+        check_positive_int("--n-train", args.n_train)
         x_train, y_train = x_train[: args.n_train], y_train[: args.n_train]
     os.makedirs(args.out, exist_ok=True)
     print(f"Training {cls.__name__} on {len(x_train)} MNIST images for {est.epochs} epochs", flush=True)

@@ -1,7 +1,12 @@
 """The report's MLP generative adversarial network as a scikit-learn estimator."""
-import numpy as np
+from numbers import Real
 
-from ._base import BaseGenerator, _check_float, _check_units
+import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from ._base import BaseGenerator
+from ._labels import n_classes
+from ._params import COMMON_CONSTRAINTS, Widths, widths
 
 __all__ = ["GANGenerator"]
 
@@ -153,11 +158,17 @@ class GANGenerator(BaseGenerator):
     """
 
     _network_attributes = ("generator_", "discriminator_")
-    _optimizer_attributes = ("g_optimizer_", "d_optimizer_")
-    _history_keys = ("d_loss", "g_loss", "d_real", "d_fake")
+    _optimizer_networks = {"g_optimizer_": ("generator_",), "d_optimizer_": ("discriminator_",)}
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "generator_units": [Widths()],
+        "discriminator_units": [Widths()],
+        "beta_1": [Interval(Real, 0.0, 1.0, closed="left")],
+    }
 
     def __init__(
         self,
+        *,
         latent_dim=100,
         generator_units=(128, 256, 512, 1024),
         discriminator_units=(512, 256),
@@ -192,66 +203,50 @@ class GANGenerator(BaseGenerator):
         self.on_divergence = on_divergence
         self.distribute_strategy = distribute_strategy
 
-    # -- model-specific hooks --------------------------------------------
-    def _check_params(self):
-        super()._check_params()
-        _check_units("generator_units", self.generator_units)
-        _check_units("discriminator_units", self.discriminator_units)
-        _check_float("beta_1", self.beta_1, 0.0, 1.0, low_open=False, high_open=True)
-        self._check_model_options()
-
-    def _build(self, n_features, seed):
-        from ._backend import get_keras
+    # -- what BaseGenerator asks of a model ---------------------------------
+    def _make_networks(self, seed):
         from . import networks
+        from ._distribute import distributed
 
-        from ._training import distributed
-
-        keras = get_keras()
-        k = self._n_classes()
+        k = n_classes(self)
         # under tf.distribute, batch norm sees the global batch, as on one device
         sync = distributed()
         if self.architecture == "conv":
-            filters = _check_units("conv_filters", self.conv_filters)
-            self.generator_ = networks.build_conv_gan_generator(
-                self.image_shape_, self.latent_dim, filters, seed, n_classes=k,
-                synchronized=sync)
-            self.discriminator_ = networks.build_conv_gan_discriminator(
-                self.image_shape_, filters, seed, n_classes=k)
-        else:
-            self.generator_ = networks.build_gan_generator(
-                n_features, self.latent_dim,
-                _check_units("generator_units", self.generator_units), seed, n_classes=k,
-                synchronized=sync)
-            self.discriminator_ = networks.build_gan_discriminator(
-                n_features, _check_units("discriminator_units", self.discriminator_units), seed,
-                n_classes=k)
-        for name in self._optimizer_attributes:
-            optimizer = keras.optimizers.Adam(
-                self.learning_rate, beta_1=self.beta_1, beta_2=0.999, epsilon=1e-8
-            )
-            optimizer.build(self._optimizer_variables(name))
-            setattr(self, name, optimizer)
+            filters = widths(self.conv_filters)
+            return {
+                "generator_": networks.build_conv_gan_generator(
+                    self.image_shape_, self.latent_dim, filters, seed, n_classes=k,
+                    synchronized=sync),
+                "discriminator_": networks.build_conv_gan_discriminator(
+                    self.image_shape_, filters, seed, n_classes=k),
+            }
+        return {
+            "generator_": networks.build_gan_generator(
+                self.n_features_in_, self.latent_dim, widths(self.generator_units), seed,
+                n_classes=k, synchronized=sync),
+            "discriminator_": networks.build_gan_discriminator(
+                self.n_features_in_, widths(self.discriminator_units), seed, n_classes=k),
+        }
 
-    def _optimizer_variables(self, name):
-        net = self.generator_ if name == "g_optimizer_" else self.discriminator_
-        return net.trainable_variables
+    def _make_optimizers(self):
+        from ._backend import get_keras
+
+        adam = get_keras().optimizers.Adam
+        return {name: adam(self.learning_rate, beta_1=self.beta_1, beta_2=0.999, epsilon=1e-8)
+                for name in self._optimizer_networks}
 
     def _make_trainer(self):
-        from ._training import GANTrainer, compile_options
+        from ._compilation import keras_compile_kwargs
+        from ._distribute import distributed
+        from ._gan_trainer import GANTrainer
 
-        trainer = GANTrainer(
-            self.generator_,
-            self.discriminator_,
-            self.latent_dim,
-            self.g_optimizer_,
-            self.d_optimizer_,
-            n_classes=self._n_classes(),
-        )
-        trainer.compile(**compile_options(self.architecture))
+        trainer = GANTrainer(self.generator_, self.discriminator_, self.latent_dim,
+                             self.g_optimizer_, self.d_optimizer_, n_classes=n_classes(self))
+        trainer.compile(**keras_compile_kwargs(self.architecture, distributed()))
         return trainer
 
     def _decode(self, z, labels=None):
-        from ._training import infer
+        from ._inference import infer
 
         images = infer(self.generator_, z, labels) * 0.5  # tanh: [-1, 1]
         images += 0.5

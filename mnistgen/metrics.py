@@ -2,7 +2,7 @@
 
 Every metric here looks at images through a small convolutional MNIST digit
 classifier shipped with the package (``mnistgen/data/mnist_classifier.npz``,
-trained by ``benchmarks/train_classifier.py``). They are the MNIST analogues of
+trained by ``mnistgen/data/build_mnist_classifier.py``). They are the MNIST analogues of
 the usual measures for generative models:
 
 * :func:`classifier_score` -- the Inception-score analogue (1 to 10);
@@ -14,7 +14,10 @@ the usual measures for generative models:
   recall (Kynkaanniemi et al., 2019) on the classifier's normalised
   convolutional features;
 * :func:`sharpness` -- mean squared Laplacian response of the pixels, a
-  classifier-free measure of blur.
+  classifier-free measure of blur;
+* :func:`evaluate` -- all of these at once, with the classifier run once per
+  image set (and once for a reference set used again and again, through
+  :func:`reference_features`).
 
 Because the feature network is this small MNIST classifier and not the
 Inception-v3 network, **none of these numbers is comparable to the FID or IS
@@ -29,6 +32,7 @@ import os
 
 import numpy as np
 
+from ._params import check_positive_int
 from ._validation import check_images
 
 __all__ = [
@@ -42,6 +46,9 @@ __all__ = [
     "class_counts",
     "precision_recall",
     "sharpness",
+    "reference_features",
+    "evaluate",
+    "save_classifier_weights",
     "CLASSIFIER_PATH",
 ]
 
@@ -90,8 +97,28 @@ def build_classifier():
     return keras.Model(inputs, outputs, name="mnist_classifier")
 
 
-def _save_classifier_weights(model, path):
-    """Write ``model``'s weights to an ``.npz`` of plain arrays (no pickle)."""
+def save_classifier_weights(model, path):
+    """Write a classifier's weights to an ``.npz`` of plain arrays (no pickle).
+
+    The format :func:`load_classifier` reads; the shipped file is written so
+    by ``mnistgen/data/build_mnist_classifier.py``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A network of :func:`build_classifier`.
+    path : str or path-like
+        The ``.npz`` file to write.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from mnistgen.metrics import build_classifier, load_classifier, save_classifier_weights
+    >>> path = os.path.join(tempfile.mkdtemp(), "classifier.npz")
+    >>> save_classifier_weights(build_classifier(), path)
+    >>> load_classifier(path).count_params() == build_classifier().count_params()
+    True
+    """
     arrays = {f"w{i:02d}": np.asarray(w, dtype=np.float32) for i, w in enumerate(model.get_weights())}
     np.savez_compressed(path, **arrays)
 
@@ -420,11 +447,11 @@ def precision_recall(images, reference, k=3):
 
     Each set's manifold is approximated, in a feature space of the
     classifier, by the union of balls around its points whose radius is the
-    distance to the point's ``k``-th nearest neighbour in the same set. *Precision* is the share of generated images that fall inside the
-    real manifold (are they realistic?); *recall* is the share of real
-    images that fall inside the generated manifold (is the variety covered?).
-    Both range from 0 to 1, higher is better. Compare sets of equal size
-    with the same ``k``.
+    distance to the point's ``k``-th nearest neighbour in the same set.
+    *Precision* is the share of generated images inside the real manifold
+    (are they realistic?); *recall* the share of real images inside the
+    generated manifold (is the variety covered?). Both range from 0 to 1,
+    higher is better. Compare sets of equal size with the same ``k``.
 
     The feature space is the classifier's 1024 flattened convolutional
     features (the output of its last pooling layer), each vector scaled to
@@ -434,9 +461,8 @@ def precision_recall(images, reference, k=3):
     noise a precision of 1.0 there; on the normalised convolutional features
     noise gets a precision of 0.
 
-    The features come from this package's small MNIST classifier, not a
-    VGG/Inception network, so the numbers are **not comparable to those in
-    papers**.
+    The features come from this package's small MNIST classifier, not an
+    Inception network: the numbers are **not comparable to papers'**.
 
     Parameters
     ----------
@@ -467,13 +493,7 @@ def precision_recall(images, reference, k=3):
     >>> precision_recall(noise, x_test[:300])[0]
     0.0
     """
-    import numbers
-
-    if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"k must be a positive int, got {k!r} of type {type(k).__name__}.")
-    if k < 1:
-        raise ValueError(f"k must be a positive int, got {k}.")
-    k = int(k)
+    k = check_positive_int("k", k)
     x = _check(images, "images", min_samples=k + 1)
     r = _check(reference, "reference", min_samples=k + 1)
     fx, fr = _outputs(x)[2], _outputs(r)[2]
@@ -523,3 +543,90 @@ def sharpness(images):
         - 4.0 * x[:, 1:-1, 1:-1]
     )
     return float(np.mean(lap**2))
+
+
+def reference_features(reference):
+    """Classifier features of real images, to judge many image sets against.
+
+    Parameters
+    ----------
+    reference : array-like of shape (m, 28, 28), (m, 28, 28, 1) or (m, 784)
+        Real images, uint8 or floats in [0, 1].
+
+    Returns
+    -------
+    feats : tuple of ndarray
+        ``(dense features, normalised convolutional features)``, what
+        :func:`frechet_distance` and :func:`precision_recall` compare; pass
+        it as :func:`evaluate`'s ``reference``.
+
+    Examples
+    --------
+    >>> from mnistgen.datasets import load_mnist
+    >>> from mnistgen.metrics import reference_features
+    >>> _, (x_test, _) = load_mnist()
+    >>> [f.shape for f in reference_features(x_test[:50])]
+    [(50, 128), (50, 1024)]
+    """
+    return tuple(_outputs(_check(reference, "reference", min_samples=2))[1:])
+
+
+def evaluate(images, reference, k=3, labels=None):
+    """Every metric of ``images`` against ``reference``, from one classifier pass.
+
+    The same numbers as :func:`frechet_distance`, :func:`classifier_score`,
+    :func:`class_coverage`, :func:`precision_recall` and :func:`sharpness`,
+    with each set's classifier outputs computed once instead of once per
+    metric.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784)
+        Generated images (more than ``k``), uint8 or floats in [0, 1].
+    reference : array-like of real images, or the result of :func:`reference_features`
+        What to compare with (more than ``k`` images).
+    k : int, default=3
+        Neighbourhood size of precision and recall.
+    labels : array-like of shape (n,) of int, default=None
+        The digits asked of a conditional model, one per image: adds the
+        share the classifier reads as the digit asked for.
+
+    Returns
+    -------
+    scores : dict of str to float
+        ``"FD"`` (Frechet distance), ``"CS"`` (classifier score), ``"min
+        share"`` (the rarest digit's share), ``"precision"``, ``"recall"``,
+        ``"sharpness"`` and, with ``labels``, ``"label acc"``.
+
+    Examples
+    --------
+    >>> from mnistgen.datasets import load_mnist
+    >>> from mnistgen.metrics import evaluate, frechet_distance
+    >>> (x_train, _), (x_test, _) = load_mnist()
+    >>> scores = evaluate(x_train[:300], x_test[:300])
+    >>> sorted(scores)
+    ['CS', 'FD', 'min share', 'precision', 'recall', 'sharpness']
+    >>> bool(abs(scores["FD"] - frechet_distance(x_train[:300], x_test[:300])) < 1e-6)
+    True
+    """
+    k = check_positive_int("k", k)
+    ref_dense, ref_conv = (reference if isinstance(reference, tuple)
+                           else reference_features(reference))
+    if len(ref_conv) <= k:
+        raise ValueError(f"reference holds {len(ref_conv)} image(s), but at least {k + 1} are needed here.")
+    x = _check(images, "images", min_samples=k + 1)
+    proba, dense, conv = _outputs(x)
+    shares = np.bincount(proba.argmax(1), minlength=10) / len(proba)
+    scores = {
+        "FD": _frechet_from_features(dense, ref_dense),
+        "CS": _score_from_proba(proba),
+        "min share": float(shares.min()),
+        "precision": _coverage_of(conv, ref_conv, _knn_radii(ref_conv, k)),
+        "recall": _coverage_of(ref_conv, conv, _knn_radii(conv, k)),
+        "sharpness": sharpness(images),
+    }
+    if labels is not None:
+        from ._validation import check_labels
+
+        scores["label acc"] = float(np.mean(proba.argmax(1) == check_labels(labels, len(x))))
+    return scores

@@ -28,6 +28,7 @@ keras = get_keras()
 layers = keras.layers
 
 __all__ = [
+    "call",
     "build_vae_encoder",
     "build_vae_decoder",
     "build_gan_generator",
@@ -82,6 +83,40 @@ def _dense(units, seeds, activation=None, name=None):
         return layer(h)
 
     return apply
+
+
+def call(model, x, labels=None, training=False):
+    """Run a network built here on ``x``, with the one-hot ``labels`` if conditional.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A network from one of the builders.
+    x : tensor or ndarray
+        The main input (images or latent codes).
+    labels : tensor or ndarray of shape (batch, n_classes), default=None
+        The second input of a conditional network; None for an
+        unconditional one.
+    training : bool, default=False
+        Keras's training flag (batch normalisation uses batch statistics).
+
+    Returns
+    -------
+    outputs : tensor or list of tensors
+        The model's output(s).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mnistgen.networks import build_vae_decoder, call
+    >>> decoder = build_vae_decoder(n_features=16, hidden_units=(8,), n_classes=3, seed=0)
+    >>> tuple(call(decoder, np.zeros((4, 2)), np.eye(3)[[0, 1, 2, 0]]).shape)
+    (4, 16)
+    """
+    if labels is None:
+        return model(x, training=training)
+    ops = keras.ops
+    return model([ops.convert_to_tensor(x), ops.convert_to_tensor(labels)], training=training)
 
 
 def _inputs(shape, name, n_classes):
@@ -198,16 +233,9 @@ def build_vae_decoder(n_features=784, hidden_units=(512, 256), latent_dim=2, see
     return keras.Model(inputs, out, name="decoder")
 
 
-def build_gan_generator(
-    n_features=784,
-    latent_dim=100,
-    units=(128, 256, 512, 1024),
-    seed=None,
-    batch_norm_epsilon=0.8,
-    batch_norm_momentum=0.9,
-    n_classes=0,
-    synchronized=False,
-):
+def build_gan_generator(n_features=784, latent_dim=100, units=(128, 256, 512, 1024), seed=None,
+                        batch_norm_epsilon=0.8, batch_norm_momentum=0.9, n_classes=0,
+                        synchronized=False):
     """Build the GAN generator: LeakyReLU MLP with batch norm and a tanh output.
 
     Parameters
@@ -251,16 +279,13 @@ def build_gan_generator(
     seeds = _Seeds(None if seed is None else int(seed) + 2000)
     inputs, z, label = _inputs((latent_dim,), "z", n_classes)
     h = _with_label(z, label)
+    norm = dict(momentum=batch_norm_momentum, epsilon=batch_norm_epsilon, synchronized=synchronized)
     for i, width in enumerate(units):
         h = _dense(width, seeds, name=f"dense_{i}")(h)
         if i > 0:
-            h = layers.BatchNormalization(
-                momentum=batch_norm_momentum,
-                epsilon=batch_norm_epsilon,
-                synchronized=synchronized,
-                name=f"batch_norm_{i}",
-            )(h)
-        h = layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
+            h = _norm_act(h, i, norm)
+        else:
+            h = layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
     out = _dense(n_features, seeds, "tanh", name="pixels")(h)
     return keras.Model(inputs, out, name="generator")
 
@@ -307,18 +332,40 @@ def build_gan_discriminator(n_features=784, units=(512, 256), seed=None, n_class
 # --------------------------------------------------------------------------
 # Convolutional networks (beyond the report)
 # --------------------------------------------------------------------------
+def _strided(layer_class, filters, kernel_size, seeds, activation=None, name=None):
+    """A function that applies a new stride-2 (transposed) convolution.
+
+    Initialised as PyTorch's ``nn.Conv2d`` / ``nn.ConvTranspose2d``: kernel
+    and bias uniform in +-1/sqrt(fan_in), with PyTorch's fan-in
+    (``kernel_size**2`` times the input channels of a convolution, the
+    output channels of a transposed one).
+    """
+    kernel = seeds.kernel()
+
+    def apply(h):
+        channels = h.shape[-1] if layer_class is layers.Conv2D else filters
+        layer = layer_class(
+            filters, kernel_size, strides=2, padding="same", activation=activation,
+            kernel_initializer=kernel, bias_initializer=seeds.bias(kernel_size**2 * channels),
+            name=name,
+        )
+        return layer(h)
+
+    return apply
+
+
 def _conv(filters, kernel_size, seeds, activation=None, name=None):
-    return layers.Conv2D(
-        filters, kernel_size, strides=2, padding="same", activation=activation,
-        kernel_initializer=seeds.kernel(), name=name,
-    )
+    return _strided(layers.Conv2D, filters, kernel_size, seeds, activation, name)
 
 
 def _deconv(filters, kernel_size, seeds, activation=None, name=None):
-    return layers.Conv2DTranspose(
-        filters, kernel_size, strides=2, padding="same", activation=activation,
-        kernel_initializer=seeds.kernel(), name=name,
-    )
+    return _strided(layers.Conv2DTranspose, filters, kernel_size, seeds, activation, name)
+
+
+def _norm_act(h, i, norm):
+    """Batch normalisation (keyword arguments ``norm``), then LeakyReLU(0.2)."""
+    h = layers.BatchNormalization(name=f"batch_norm_{i}", **norm)(h)
+    return layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
 
 
 def _image_input(image_shape, n_classes):
@@ -440,54 +487,39 @@ def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     return keras.Model(inputs, out, name="decoder")
 
 
-def build_conv_gan_generator(
-    image_shape=(28, 28),
-    latent_dim=100,
-    filters=(32, 64),
-    seed=None,
-    batch_norm_momentum=0.9,
-    n_classes=0,
-    synchronized=False,
-):
+def build_conv_gan_generator(image_shape=(28, 28), latent_dim=100, filters=(32, 64), seed=None,
+                             batch_norm_momentum=0.9, n_classes=0, synchronized=False):
     """Build a DCGAN-style generator: dense to a small grid, transposed convolutions up.
 
-    A dense layer maps the noise to a ``(H/4, W/4, filters[-1])`` grid (for
-    two stages); 5x5 transposed convolutions with stride 2 double it with
-    the channels of ``filters`` in reverse order, and the last one has a
-    single channel and tanh (7x7x64 -> 14x14x32 -> 28x28x1 by default).
-    Every layer but the output is followed by batch normalisation and
-    LeakyReLU(0.2). The output is flattened to rows.
+    A dense layer maps the noise to a ``(H/4, W/4, filters[-1])`` grid;
+    5x5 stride-2 transposed convolutions double it with the channels of
+    ``filters`` in reverse, the last with one channel and tanh (7x7x64 ->
+    14x14x32 -> 28x28x1 by default). Every other layer is followed by batch
+    normalisation and LeakyReLU(0.2). The output is flattened to rows.
 
     Parameters
     ----------
     image_shape : tuple of int, default=(28, 28)
-        ``(H, W)`` of the images, both divisible by ``2 ** len(filters)``.
+        ``(H, W)`` of the images, both divisible by ``2 ** len(filters)``
+        (a ``ValueError`` says so otherwise).
     latent_dim : int, default=100
         Size of the noise vector ``z``.
     filters : tuple of int, default=(32, 64)
-        The *discriminator's* channels, input side first; the generator
-        uses them in reverse order.
+        The *discriminator's* channels, input side first (used in reverse).
     seed : int, default=None
         Seed of the weight initializers.
     batch_norm_momentum : float, default=0.9
         Momentum of the batch normalisation's moving statistics.
     n_classes : int, default=0
-        For a conditional generator, the number of classes: the model then
-        takes ``[z, labels]`` and concatenates the one-hot labels to ``z``.
+        For a conditional generator, the number of classes (the one-hot
+        labels are concatenated to ``z``).
     synchronized : bool, default=False
-        Batch statistics over the global batch of all replicas under a
-        ``tf.distribute`` strategy, as in :func:`build_gan_generator`.
+        Batch statistics over all replicas, as in :func:`build_gan_generator`.
 
     Returns
     -------
     generator : keras.Model
-        Maps ``(batch, latent_dim)`` noise to ``(batch, H*W)`` images in
-        [-1, 1].
-
-    Raises
-    ------
-    ValueError
-        If ``H`` or ``W`` is not divisible by ``2 ** len(filters)``.
+        Maps ``(batch, latent_dim)`` noise to ``(batch, H*W)`` images in [-1, 1].
 
     Examples
     --------
@@ -501,20 +533,15 @@ def build_conv_gan_generator(
     height, width = (int(s) for s in image_shape)
     grid = check_conv_shape(image_shape, filters)
     seeds = _Seeds(None if seed is None else int(seed) + 2000)
-
-    def norm_act(h, i):
-        h = layers.BatchNormalization(momentum=batch_norm_momentum, synchronized=synchronized,
-                                      name=f"batch_norm_{i}")(h)
-        return layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
-
+    norm = dict(momentum=batch_norm_momentum, synchronized=synchronized)
     inputs, z, label = _inputs((latent_dim,), "z", n_classes)
     h = _with_label(z, label)
     h = layers.Dense(grid[0] * grid[1] * filters[-1], use_bias=False,
                      kernel_initializer=seeds.kernel(), name="dense")(h)
-    h = layers.Reshape(grid + (filters[-1],), name="grid")(norm_act(h, 0))
+    h = layers.Reshape(grid + (filters[-1],), name="grid")(_norm_act(h, 0, norm))
     for i, f in enumerate(reversed(tuple(filters[:-1]))):
         h = _deconv(f, 5, seeds, name=f"deconv_{i}")(h)
-        h = norm_act(h, i + 1)
+        h = _norm_act(h, i + 1, norm)
     h = _deconv(1, 5, seeds, "tanh", name="pixels")(h)
     out = layers.Reshape((height * width,), name="to_rows")(h)
     return keras.Model(inputs, out, name="generator")

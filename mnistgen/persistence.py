@@ -10,9 +10,15 @@ A saved model is a zip archive holding
 
 Loading reads JSON, Keras files (with Keras's ``safe_mode``) and NumPy arrays
 with ``allow_pickle=False``: no code stored in a file is ever run.
+
+This module owns the format and the estimator state written in it (the same
+state pickling carries). It imports no estimator: each estimator class
+registers itself here (:func:`register`), and :func:`load` finds the class
+that a file names.
 """
 import io
 import json
+import numbers
 import os
 import tempfile
 import zipfile
@@ -20,7 +26,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["load", "save", "FORMAT_NAME", "FORMAT_VERSION"]
+__all__ = ["load", "save", "register", "export_state", "import_state", "FORMAT_NAME", "FORMAT_VERSION"]
 
 FORMAT_NAME = "mnistgen"
 FORMAT_VERSION = 1
@@ -108,21 +114,105 @@ def _arrays_from_npz(data, source):
 
 
 # --------------------------------------------------------------------------
-# Whole estimators
+# Estimator classes, by the name a file gives
 # --------------------------------------------------------------------------
+_ESTIMATORS = {}
+
+
+def register(cls):
+    """Make ``cls`` loadable by its name (every estimator class registers itself)."""
+    _ESTIMATORS[cls.__name__] = cls
+    return cls
+
+
+# --------------------------------------------------------------------------
+# The fitted state of an estimator <-> JSON and named byte blobs
+# --------------------------------------------------------------------------
+def _json_params(estimator):
+    """Parameters as JSON values (callbacks, strategies and RandomState are dropped)."""
+    params = estimator.get_params(deep=False)
+    params["callbacks"] = None
+    params["distribute_strategy"] = None
+    if not (params["random_state"] is None or isinstance(params["random_state"], numbers.Integral)):
+        params["random_state"] = None
+    out = {}
+    for key, value in params.items():
+        if isinstance(value, tuple):
+            value = list(value)
+        if isinstance(value, np.generic):
+            value = value.item()
+        out[key] = value
+    return out
+
+
+def _json_attributes(est):
+    attrs = {
+        "n_features_in_": est.n_features_in_,
+        "image_shape_": list(est.image_shape_),
+        "row_shape": list(est._row_shape),
+        "seed": est._seed,
+        "n_iter_": est.n_iter_,
+        "history_": est.history_,
+    }
+    from ._labels import n_classes
+
+    if n_classes(est):
+        attrs["classes_"] = [int(c) for c in est.classes_]
+        attrs["class_prior_"] = [float(p) for p in est.class_prior_]
+    return attrs
+
+
+def _set_json_attributes(est, attrs):
+    est.n_features_in_ = int(attrs["n_features_in_"])
+    est.image_shape_ = tuple(int(s) for s in attrs["image_shape_"])
+    est._row_shape = tuple(int(s) for s in attrs["row_shape"])
+    if int(np.prod(est.image_shape_)) != est.n_features_in_ or int(
+        np.prod(est._row_shape)
+    ) != est.n_features_in_:
+        raise ValueError("image_shape_ disagrees with n_features_in_")
+    est._seed = int(attrs["seed"])
+    est.n_iter_ = int(attrs["n_iter_"])
+    est.history_ = {k: [float(v) for v in vals] for k, vals in attrs["history_"].items()}
+    if not est.conditional:
+        return
+    est.classes_ = np.asarray(attrs["classes_"], dtype=np.int64)
+    est.class_prior_ = np.asarray(attrs["class_prior_"], dtype=np.float64)
+    if (
+        est.classes_.ndim != 1
+        or len(est.classes_) == 0
+        or est.class_prior_.shape != est.classes_.shape
+        or np.any(np.diff(est.classes_) <= 0)
+    ):
+        raise ValueError("classes_ and class_prior_ are inconsistent")
+
+
+def _check_networks(est, source):
+    """Check that loaded networks are what the parameters build."""
+    reference = est._make_networks(0)
+    for name in est._network_attributes:
+        found = [tuple(w.shape) for w in getattr(est, name).weights]
+        expected = [tuple(w.shape) for w in reference[name].weights]
+        if found != expected:
+            raise ValueError(
+                f"{source}: network {name} has weights of shapes {found}, "
+                f"but the saved parameters build {expected}: the file's "
+                "arrays disagree with its parameters."
+            )
+
+
 def export_state(estimator):
     """Return ``(meta, files)``: JSON-able fitted state and named byte blobs.
 
     ``meta`` holds the fitted attributes; ``files`` maps archive names to the
     bytes of each network (``.keras``) and optimizer (``.npz``).
     """
-    meta = {"attributes": estimator._json_attributes(), "networks": {}, "optimizers": {}}
+    meta = {"attributes": _json_attributes(estimator), "networks": {}, "optimizers": {}}
     files = {}
     for name in estimator._network_attributes:
         fname = f"{name}.keras"
         files[fname] = network_to_bytes(getattr(estimator, name))
         meta["networks"][name] = fname
-    for name in estimator._optimizer_attributes:
+    for name in estimator._optimizer_networks:
         config, arrays = optimizer_to_state(getattr(estimator, name))
         fname = f"{name}.npz"
         files[fname] = _arrays_to_npz(arrays)
@@ -133,7 +223,7 @@ def export_state(estimator):
 def import_state(estimator, meta, files, source="<state>"):
     """Restore what :func:`export_state` returned onto ``estimator``."""
     try:
-        estimator._set_json_attributes(meta["attributes"])
+        _set_json_attributes(estimator, meta["attributes"])
         for name, fname in meta["networks"].items():
             if name not in estimator._network_attributes:
                 raise ValueError(f"unknown network {name!r}")
@@ -141,9 +231,9 @@ def import_state(estimator, meta, files, source="<state>"):
         missing = set(estimator._network_attributes) - set(meta["networks"])
         if missing:
             raise ValueError(f"networks missing: {sorted(missing)}")
-        estimator._check_networks(source)
+        _check_networks(estimator, source)
         for name, spec in meta["optimizers"].items():
-            if name not in estimator._optimizer_attributes:
+            if name not in estimator._optimizer_networks:
                 raise ValueError(f"unknown optimizer {name!r}")
             arrays = _arrays_from_npz(files[spec["file"]], f"{source} ({spec['file']})")
             setattr(
@@ -188,7 +278,7 @@ def save(estimator, path):
         format=FORMAT_NAME,
         format_version=FORMAT_VERSION,
         estimator=type(estimator).__name__,
-        params=estimator._json_params(),
+        params=_json_params(estimator),
     )
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".mnistgen-", suffix=".tmp", dir=directory)
@@ -206,6 +296,53 @@ def save(estimator, path):
             os.remove(tmp)
         raise
     return path
+
+
+def _read_archive(path):
+    """Read ``(meta, files)`` from a model file; check its format and class."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if _META not in names:
+                raise ValueError(
+                    f"{path!r} is not a mnistgen model file: it is a zip "
+                    f"archive without {_META}."
+                )
+            meta = json.loads(zf.read(_META).decode("utf-8"))
+            _check_header(meta, path)
+            files = {name: zf.read(name) for name in names if name != _META}
+    except (zipfile.BadZipFile, zlib.error) as exc:
+        raise ValueError(
+            f"{path!r} is not a readable mnistgen model file (truncated, "
+            f"corrupted or another kind of file): {exc}"
+        ) from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path!r}: corrupted {_META}: {exc}") from exc
+    except (OSError, EOFError, zipfile.LargeZipFile) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(f"{path!r} could not be read: {exc}") from exc
+    return meta, files
+
+
+def _check_header(meta, path):
+    """Check the format name and version, and that the estimator class is known."""
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        raise ValueError(f"{path!r} is not a mnistgen model file.")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version < 1:
+        raise ValueError(f"{path!r}: invalid format version {version!r}.")
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"{path!r} was written in mnistgen file format version "
+            f"{version}; this mnistgen reads versions up to "
+            f"{FORMAT_VERSION}. Upgrade mnistgen to load it."
+        )
+    if meta.get("estimator") not in _ESTIMATORS:
+        raise ValueError(
+            f"{path!r}: unknown estimator {meta.get('estimator')!r}; "
+            f"expected one of {sorted(_ESTIMATORS)}."
+        )
 
 
 def load(path):
@@ -243,55 +380,15 @@ def load(path):
     >>> bool(np.array_equal(again.sample(4), vae.sample(4)))
     True
     """
-    from .gan import GANGenerator
-    from .vae import VAEGenerator
-
-    classes = {"VAEGenerator": VAEGenerator, "GANGenerator": GANGenerator}
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No mnistgen model file at {path!r}.")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            if _META not in names:
-                raise ValueError(
-                    f"{path!r} is not a mnistgen model file: it is a zip "
-                    f"archive without {_META}."
-                )
-            meta = json.loads(zf.read(_META).decode("utf-8"))
-            if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-                raise ValueError(f"{path!r} is not a mnistgen model file.")
-            version = meta.get("format_version")
-            if not isinstance(version, int) or version < 1:
-                raise ValueError(f"{path!r}: invalid format version {version!r}.")
-            if version > FORMAT_VERSION:
-                raise ValueError(
-                    f"{path!r} was written in mnistgen file format version "
-                    f"{version}; this mnistgen reads versions up to "
-                    f"{FORMAT_VERSION}. Upgrade mnistgen to load it."
-                )
-            cls = classes.get(meta.get("estimator"))
-            if cls is None:
-                raise ValueError(
-                    f"{path!r}: unknown estimator {meta.get('estimator')!r}; "
-                    f"expected one of {sorted(classes)}."
-                )
-            files = {name: zf.read(name) for name in names if name != _META}
-    except (zipfile.BadZipFile, zlib.error) as exc:
-        raise ValueError(
-            f"{path!r} is not a readable mnistgen model file (truncated, "
-            f"corrupted or another kind of file): {exc}"
-        ) from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path!r}: corrupted {_META}: {exc}") from exc
-    except (OSError, EOFError, zipfile.LargeZipFile) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise ValueError(f"{path!r} could not be read: {exc}") from exc
+    meta, files = _read_archive(path)
     try:
         # JSON has no tuples: layer widths come back as the tuples they were
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["params"].items()}
-        estimator = cls(**params)
+        estimator = _ESTIMATORS[meta["estimator"]](**params)
+        estimator._validate_params()
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{path!r}: bad parameters in {_META}: {exc}") from exc
     return import_state(estimator, meta, files, source=repr(path))

@@ -141,7 +141,8 @@ def plot_latent_space(vae, X, y=None, ax=None, title="VAE latent means"):
     X : array-like
         Images to encode.
     y : array-like of shape (n,), default=None
-        Labels for the colours (e.g. the digits).
+        Labels for the colours (e.g. the digits). A conditional VAE's
+        encoder reads them too, so it needs them.
     ax : matplotlib.axes.Axes, default=None
         Where to draw; a new figure if None.
     title : str, default="VAE latent means"
@@ -160,7 +161,7 @@ def plot_latent_space(vae, X, y=None, ax=None, title="VAE latent means"):
     >>> vae = VAEGenerator(epochs=1, random_state=0).fit(X)
     >>> fig = plot_latent_space(vae, X, y=np.arange(100) % 10)
     """
-    Z = vae.transform(X)
+    Z = vae.transform(X, y)  # a conditional VAE's encoder reads the labels too
     fig, ax = _axes(ax, (6, 5))
     dims = Z[:, :2] if Z.shape[1] >= 2 else np.column_stack([Z[:, 0], np.zeros(len(Z))])
     points = ax.scatter(dims[:, 0], dims[:, 1], c=y, cmap="tab10" if y is not None else None, s=4)

@@ -1,10 +1,15 @@
 """The report's MLP variational autoencoder as a scikit-learn estimator."""
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseGenerator, _check_float, _check_units
-from ._validation import check_latent
+from ._base import BaseGenerator
+from ._labels import given_labels, n_classes
+from ._params import COMMON_CONSTRAINTS, Widths, widths
+from ._validation import check_images, check_latent, to_unit_float
 
 __all__ = ["VAEGenerator"]
 
@@ -156,11 +161,16 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     """
 
     _network_attributes = ("encoder_", "decoder_")
-    _optimizer_attributes = ("optimizer_",)
-    _history_keys = ("loss", "reconstruction_loss", "kl_loss")
+    _optimizer_networks = {"optimizer_": ("encoder_", "decoder_")}
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        "hidden_units": [Widths()],
+        "beta": [Interval(Real, 0.0, np.inf, closed="left")],
+    }
 
     def __init__(
         self,
+        *,
         latent_dim=2,
         hidden_units=(512, 256),
         epochs=50,
@@ -198,49 +208,64 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
-    # -- model-specific hooks --------------------------------------------
-    def _check_params(self):
-        super()._check_params()
-        _check_units("hidden_units", self.hidden_units)
-        self._check_model_options()
-        _check_float("beta", self.beta, 0.0, np.inf, low_open=False)
-
-    def _build(self, n_features, seed):
-        from ._backend import get_keras
+    # -- what BaseGenerator asks of a model ---------------------------------
+    def _make_networks(self, seed):
         from . import networks
 
-        keras = get_keras()
-        k = self._n_classes()
+        k = n_classes(self)
         if self.architecture == "conv":
-            filters = _check_units("conv_filters", self.conv_filters)
-            self.encoder_ = networks.build_conv_vae_encoder(
-                self.image_shape_, filters, self.latent_dim, seed, n_classes=k)
-            self.decoder_ = networks.build_conv_vae_decoder(
-                self.image_shape_, filters, self.latent_dim, seed, n_classes=k)
-        else:
-            units = _check_units("hidden_units", self.hidden_units)
-            self.encoder_ = networks.build_vae_encoder(
-                n_features, units, self.latent_dim, seed, n_classes=k)
-            self.decoder_ = networks.build_vae_decoder(
-                n_features, units, self.latent_dim, seed, n_classes=k)
-        self.optimizer_ = keras.optimizers.Adam(self.learning_rate, epsilon=1e-8)
-        self.optimizer_.build(self._optimizer_variables("optimizer_"))
+            filters = widths(self.conv_filters)
+            return {
+                "encoder_": networks.build_conv_vae_encoder(
+                    self.image_shape_, filters, self.latent_dim, seed, n_classes=k),
+                "decoder_": networks.build_conv_vae_decoder(
+                    self.image_shape_, filters, self.latent_dim, seed, n_classes=k),
+            }
+        units = widths(self.hidden_units)
+        return {
+            "encoder_": networks.build_vae_encoder(
+                self.n_features_in_, units, self.latent_dim, seed, n_classes=k),
+            "decoder_": networks.build_vae_decoder(
+                self.n_features_in_, units, self.latent_dim, seed, n_classes=k),
+        }
 
-    def _optimizer_variables(self, name):
-        return self.encoder_.trainable_variables + self.decoder_.trainable_variables
+    def _make_optimizers(self):
+        from ._backend import get_keras
+
+        return {"optimizer_": get_keras().optimizers.Adam(self.learning_rate, epsilon=1e-8)}
 
     def _make_trainer(self):
-        from ._training import VAETrainer, compile_options
+        from ._compilation import keras_compile_kwargs
+        from ._distribute import distributed
+        from ._vae_trainer import VAETrainer
 
         trainer = VAETrainer(self.encoder_, self.decoder_, self.latent_dim, beta=self.beta,
-                             n_classes=self._n_classes())
-        trainer.compile(optimizer=self.optimizer_, **compile_options(self.architecture))
+                             n_classes=n_classes(self))
+        trainer.compile(optimizer=self.optimizer_,
+                        **keras_compile_kwargs(self.architecture, distributed()))
         return trainer
 
     def _decode(self, z, labels=None):
-        from ._training import infer
+        from ._inference import infer
 
         return infer(self.decoder_, z, labels)
+
+    def _map_images(self, fn, X, n_out, y, method, dtype=np.float32):
+        """Validate images ``X`` and apply ``fn(x, labels)`` chunk by chunk.
+
+        ``x`` is a float32 chunk of flat images in [0, 1]; ``labels`` the
+        chunk's one-hot labels for a conditional model (``y`` is then
+        required by ``method``), else None. Pixel values are checked and
+        scaled one chunk at a time, so that encoding a large uint8 array
+        never holds a float copy of all of it.
+        """
+        from ._inference import map_chunks
+
+        check_is_fitted(self)
+        flat, _, _ = check_images(X, image_shape=self.image_shape_, convert=False)
+        labels = given_labels(self, y, flat.shape[0], method)
+        return map_chunks(lambda rows, chunk_labels: fn(to_unit_float(rows), chunk_labels),
+                          flat, n_out, labels=labels, dtype=dtype)
 
     @property
     def _n_features_out(self):
@@ -300,11 +325,11 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         >>> VAEGenerator(latent_dim=3, epochs=1, random_state=0).fit(X).transform(X).shape
         (100, 3)
         """
-        from ._training import infer
+        from ._inference import infer
 
-        return self._map_image_chunks(
+        return self._map_images(
             lambda x, labels: infer(self.encoder_, x, labels)[0],
-            X, self.latent_dim, y=y, method="transform",
+            X, self.latent_dim, y, "transform",
         )
 
     def inverse_transform(self, X, y=None):
@@ -333,10 +358,12 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         >>> vae.inverse_transform(np.zeros((3, 2))).shape
         (3, 28, 28)
         """
+        from ._inference import map_chunks
+
         check_is_fitted(self)
         Z = check_latent(X, self.latent_dim, what="X")
-        labels = self._one_hot_of(y, Z.shape[0], "inverse_transform")
-        return self._to_rows(self._map_chunks(self._decode, Z, self.n_features_in_, labels=labels))
+        labels = given_labels(self, y, Z.shape[0], "inverse_transform")
+        return self._to_rows(map_chunks(self._decode, Z, self.n_features_in_, labels=labels))
 
     def score_samples(self, X, y=None):
         """Evidence lower bound of each image, in nats (higher is better).
@@ -376,7 +403,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         eps = np.random.default_rng(0).standard_normal((_SCORE_DRAWS, self.latent_dim)).astype(np.float32)
 
         def elbo(x, labels):
-            from ._training import vae_terms
+            from ._vae_trainer import vae_terms
 
             total = 0.0
             for e in eps:
@@ -384,9 +411,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
                 total = total + np.asarray(rec, dtype=np.float64) + np.asarray(kl, dtype=np.float64)
             return (-total / _SCORE_DRAWS)[:, None]
 
-        return self._map_image_chunks(
-            elbo, X, 1, y=y, method="score_samples", dtype=np.float64
-        )[:, 0]
+        return self._map_images(elbo, X, 1, y, "score_samples", dtype=np.float64)[:, 0]
 
     def score(self, X, y=None):
         """Mean evidence lower bound of ``X`` in nats (higher is better).

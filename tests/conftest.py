@@ -24,10 +24,10 @@ import numpy as np
 import pytest
 
 from mnistgen import GANGenerator, VAEGenerator
-from mnistgen import _training
+from mnistgen._compilation import CompileOptions, compile_options
 
 #: How the library compiles its trainers, as users get it (XLA for the MLPs).
-USER_COMPILE_OPTIONS = dict(_training.COMPILE_OPTIONS)
+USER_COMPILE_OPTIONS = CompileOptions()
 
 
 def pytest_configure(config):
@@ -39,17 +39,18 @@ def pytest_configure(config):
 def _train_without_xla():
     """Train without XLA (see above), the shared fixtures too, so that they
     match what the tests that use them train."""
-    _training.COMPILE_OPTIONS["jit_compile"] = False
-    yield
-    _training.COMPILE_OPTIONS.update(USER_COMPILE_OPTIONS)
+    with compile_options(jit_compile=False):
+        yield
 
 
 @pytest.fixture(autouse=True)
-def _user_compile_options_where_marked(request, monkeypatch):
+def _user_compile_options_where_marked(request):
     """Tests marked ``xla`` train with the library's own compile options."""
-    if request.node.get_closest_marker("xla") is not None:
-        for key, value in USER_COMPILE_OPTIONS.items():
-            monkeypatch.setitem(_training.COMPILE_OPTIONS, key, value)
+    if request.node.get_closest_marker("xla") is None:
+        yield
+        return
+    with compile_options(jit_compile=USER_COMPILE_OPTIONS.jit_compile):
+        yield
 
 
 # Small networks that keep every unit test quick.

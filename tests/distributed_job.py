@@ -37,9 +37,10 @@ def record_replicas(calls):
     """Record, at trace time, which replica trained how many rows."""
     import tensorflow as tf
 
-    from mnistgen import _training
+    from mnistgen._gan_trainer import GANTrainer
+    from mnistgen._vae_trainer import VAETrainer
 
-    for cls in (_training.VAETrainer, _training.GANTrainer):
+    for cls in (VAETrainer, GANTrainer):
         original = cls.train_batch
 
         def train_batch(self, x, labels, noise, _original=original):

@@ -278,3 +278,30 @@ def test_beta_weights_the_kl_term(mnist):
         np.testing.assert_allclose(h["loss"], h["reconstruction_loss"] + beta * h["kl_loss"], rtol=1e-4)
     # a heavier KL weight squeezes the codes towards the prior
     assert heavy.history_["kl_loss"][-1] < plain.history_["kl_loss"][-1]
+
+
+@pytest.mark.parametrize("builder", ["build_conv_vae_encoder", "build_conv_vae_decoder",
+                                     "build_conv_gan_generator", "build_conv_gan_discriminator"])
+@pytest.mark.parametrize("n_classes", [0, 3])
+def test_conv_weights_and_biases_follow_pytorch_init(builder, n_classes):
+    """Kernels and biases of the (transposed) convolutions are uniform in
+    +-1/sqrt(fan_in), PyTorch's default for Conv2d and ConvTranspose2d, as the
+    MLPs' Dense layers are (biases were left at Keras's zeros before)."""
+    import keras
+
+    from mnistgen import networks
+
+    model = getattr(networks, builder)(seed=0, n_classes=n_classes)
+    convs = [layer for layer in model.layers
+             if isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose))]
+    assert convs
+    for layer in convs:
+        kernel, bias = layer.kernel.numpy(), layer.bias.numpy()
+        # PyTorch's fan-in: k*k*in_channels for Conv2d, k*k*out_channels for
+        # ConvTranspose2d; Keras's kernel shapes put that channel third in both
+        bound = 1.0 / np.sqrt(np.prod(kernel.shape[:3]))
+        assert np.abs(kernel).max() <= bound and np.abs(kernel).max() > 0.9 * bound
+        assert np.abs(bias).max() <= bound + 1e-7
+        assert np.all(bias != 0.0)
+        if bias.size >= 16:
+            assert np.abs(bias).max() > 0.5 * bound

@@ -20,6 +20,7 @@ PUBLIC_NAMES = [
     "mnistgen.GANGenerator",
     "mnistgen.load",
     "mnistgen.datasets.load_mnist",
+    "mnistgen.networks.call",
     "mnistgen.networks.build_vae_encoder",
     "mnistgen.networks.build_vae_decoder",
     "mnistgen.networks.build_gan_generator",
@@ -77,5 +78,6 @@ def test_docs_build(tmp_path):
         if not name.startswith("mnistgen.metrics."):
             assert f"generated/{name}.html" in api, name
     for page in ("index", "install", "quickstart", "user_guide", "models",
-                 "performance", "quality", "reliability", "distributed", "auto_examples/index"):
+                 "performance", "quality", "reliability", "distributed", "contributing",
+                 "auto_examples/index"):
         assert (out / f"{page}.html").is_file(), page

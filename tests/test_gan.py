@@ -41,7 +41,7 @@ def test_one_step_is_generator_then_discriminator_on_the_same_batch():
     import keras
     from keras import ops
 
-    from mnistgen._training import GANTrainer
+    from mnistgen._gan_trainer import GANTrainer
     from mnistgen.networks import build_gan_discriminator, build_gan_generator
 
     def make():

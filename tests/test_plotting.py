@@ -35,3 +35,15 @@ def test_plot_errors(fitted_vae):
 
     with pytest.raises(ValueError, match="latent_dim=2"):
         plot_manifold(clone(fitted_vae).set_params(latent_dim=3).fit(np.zeros((10, 8, 8))), n=3)
+
+
+def test_latent_space_of_a_conditional_vae(images):
+    """A conditional VAE's encoder needs the labels: the plot passes them on."""
+    from mnistgen import VAEGenerator
+    from mnistgen.plotting import plot_latent_space
+
+    y = np.arange(len(images)) % 3
+    cvae = VAEGenerator(hidden_units=(16,), epochs=1, conditional=True, random_state=0).fit(images, y)
+    fig = plot_latent_space(cvae, images, y=y)
+    points = fig.axes[0].collections[0].get_offsets()
+    np.testing.assert_allclose(points, cvae.transform(images, y)[:, :2], rtol=1e-6)

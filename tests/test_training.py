@@ -1,4 +1,4 @@
-"""The input pipeline and trainers of ``mnistgen._training``."""
+"""The input pipeline, the trainers, the fit loop and inference."""
 import numpy as np
 import pytest
 
@@ -7,7 +7,7 @@ import pytest
                                              (37, 5, 3)])
 def test_groups_are_the_plain_shuffled_batches(n, batch, steps):
     """Grouping mini-batches changes neither the batches, their noise nor their order."""
-    from mnistgen._training import make_dataset
+    from mnistgen._pipeline import make_dataset
 
     X = np.arange(n, dtype=np.float32)[:, None] * np.ones((1, 3), np.float32)
     grouped, per_epoch = make_dataset(X, batch, seed=7, noise_dim=2, epochs=2,
@@ -56,7 +56,7 @@ def test_pipeline_is_neither_autotuned_nor_rewritten(grouped):
     data and epochs too large for a unit test to time, so this checks the
     settings themselves.
     """
-    from mnistgen._training import make_dataset
+    from mnistgen._pipeline import make_dataset
 
     X = np.zeros((10, 3), np.float32)
     dataset, _ = make_dataset(X, 5, seed=0, noise_dim=2, grouped=grouped)
@@ -67,20 +67,20 @@ def test_pipeline_is_neither_autotuned_nor_rewritten(grouped):
 
 @pytest.mark.xla
 @pytest.mark.parametrize("steps_per_call", [50, 3])
-def test_grouped_steps_train_like_single_steps(images, monkeypatch, steps_per_call):
+def test_grouped_steps_train_like_single_steps(images, steps_per_call):
     """One compiled call over k mini-batches = k calls of one mini-batch.
 
     With 3 per call, the 7 full mini-batches of an epoch come as groups of
     3, 3 and 1 padded to 3: the padding must not train.
     """
-    import mnistgen._training as training
     from mnistgen import VAEGenerator
+    from mnistgen._compilation import compile_options
 
     params = dict(hidden_units=(16,), epochs=2, batch_size=16, random_state=3)
-    monkeypatch.setattr(training, "STEPS_PER_CALL", steps_per_call)
-    grouped = VAEGenerator(**params).fit(images)
-    monkeypatch.setattr(training, "STEPS_PER_CALL", 1)
-    single = VAEGenerator(**params).fit(images)
+    with compile_options(steps_per_call=steps_per_call):
+        grouped = VAEGenerator(**params).fit(images)
+    with compile_options(steps_per_call=1):
+        single = VAEGenerator(**params).fit(images)
     for a, b in zip(grouped.encoder_.get_weights() + grouped.decoder_.get_weights(),
                     single.encoder_.get_weights() + single.decoder_.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
@@ -111,7 +111,7 @@ def test_infer_does_not_warn_about_retracing(caplog):
     import logging
 
     from mnistgen import networks
-    from mnistgen._training import infer
+    from mnistgen._inference import infer
 
     z = np.zeros((5, 4), np.float32)
     with caplog.at_level(logging.WARNING, logger="tensorflow"):
@@ -133,7 +133,7 @@ def test_fitting_many_estimators_does_not_warn_about_retracing(caplog):
     import logging
 
     from mnistgen import GANGenerator, VAEGenerator
-    from mnistgen._training import _KerasRetracingFilter
+    from mnistgen._fit_loop import _KerasRetracingFilter
 
     X = np.random.default_rng(0).random((40, 4, 4), dtype=np.float32)
     tiny = {VAEGenerator: dict(hidden_units=(8,), latent_dim=2),
@@ -162,7 +162,7 @@ def test_fitting_many_estimators_does_not_warn_about_retracing(caplog):
 def test_infer_is_the_models_inference_output():
     """``infer`` (sample, transform) gives what calling the network gives."""
     from mnistgen import networks
-    from mnistgen._training import infer
+    from mnistgen._inference import infer
 
     rng = np.random.default_rng(0)
     generator = networks.build_gan_generator(16, 4, (8, 12), seed=0)

@@ -110,8 +110,8 @@ def test_gan_not_fitted(method, args):
 @pytest.mark.parametrize(
     "cls, param, value, error, match",
     [
-        (VAEGenerator, "epochs", 0, ValueError, "epochs must be an int >= 1"),
-        (VAEGenerator, "epochs", 2.5, TypeError, "epochs must be an int"),
+        (VAEGenerator, "epochs", 0, ValueError, r"'epochs' parameter .* an int in the range \[1, inf\)"),
+        (VAEGenerator, "epochs", 2.5, TypeError, r"'epochs' parameter .* an int in the range \[1, inf\)"),
         (VAEGenerator, "batch_size", "64", TypeError, "batch_size"),
         (VAEGenerator, "latent_dim", 0, ValueError, "latent_dim"),
         (VAEGenerator, "hidden_units", (), ValueError, "hidden_units"),

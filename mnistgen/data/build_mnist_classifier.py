@@ -1,9 +1,9 @@
-"""Train the digit classifier behind :mod:`mnistgen.metrics` and write its weights.
+"""Build package data: train the digit classifier of :mod:`mnistgen.metrics`.
 
 Usage (from the repository root; MNIST through ``MNISTGEN_MNIST_PATH`` or Keras's
 downloader)::
 
-    python benchmarks/train_classifier.py [--epochs 6] [--seed 0] \
+    python -m mnistgen.data.build_mnist_classifier [--epochs 6] [--seed 0] \
         [--out mnistgen/data/mnist_classifier.npz]
 
 Trains the network of :func:`mnistgen.metrics.build_classifier` (seeded) on the
@@ -18,10 +18,8 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-
-from mnistgen.datasets import load_mnist  # noqa: E402
-from mnistgen.metrics import CLASSIFIER_PATH, build_classifier, _save_classifier_weights  # noqa: E402
+from mnistgen.datasets import load_mnist
+from mnistgen.metrics import CLASSIFIER_PATH, build_classifier, save_classifier_weights
 
 
 def main(argv=None):
@@ -63,7 +61,7 @@ def main(argv=None):
     elapsed = time.perf_counter() - start
     acc = float(np.mean(model.predict(x_test, batch_size=1000, verbose=0).argmax(1) == y_test))
     acc2k = float(np.mean(model.predict(x_test[:2000], verbose=0).argmax(1) == y_test[:2000]))
-    _save_classifier_weights(model, args.out)
+    save_classifier_weights(model, args.out)
     size = os.path.getsize(args.out)
     print(
         f"test accuracy {acc:.4f} on {len(x_test)} images ({acc2k:.4f} on the first 2,000); {model.count_params()} "

@@ -1,0 +1,39 @@
+"""What the benchmark scripts share: this checkout's mnistgen, timed training.
+
+Importing it puts the repository root first on ``sys.path``, so that a
+benchmark times this checkout's mnistgen whichever copy is installed.
+"""
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+#: The reference recipes (the report's PyTorch code, a plain Keras version).
+BENCH = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "bench"))
+
+
+def ours(cls, x, epochs, baseline=False, xla_conv=False, **params):
+    """Train ``epochs`` epochs of ``cls(**params)``; return (per-epoch seconds, estimator).
+
+    ``baseline=True`` trains the same model the way mnistgen did before its
+    speed work: one mini-batch per call of a graph function without XLA.
+    ``xla_conv=True`` XLA-compiles a convolutional model too.
+    """
+    import keras
+
+    from mnistgen._compilation import compile_options
+
+    times = []
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.t)
+
+    options = dict(jit_compile=False, steps_per_call=1) if baseline else {}
+    with compile_options(conv_jit_compile=xla_conv, **options):
+        est = cls(epochs=epochs, random_state=0, callbacks=[Timer()], **params).fit(x)
+    return times, est
