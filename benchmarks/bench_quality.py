@@ -67,8 +67,8 @@ BENCH = _common.BENCH
 PEER_GAN_EPOCHS = (1, 5, 10, 20, 30, 50, 100, 200)
 
 COLUMNS = ["neg. ELBO (nats)", "FD", "CS", "min share", "precision", "recall", "sharpness",
-           "label acc"]
-FORMATS = ["{:.1f}", "{:.2f}", "{:.2f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.3f}"]
+           "label acc", "s/epoch"]
+FORMATS = ["{:.1f}", "{:.2f}", "{:.2f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.1f}"]
 
 #: Benchmark model names: (estimator class, extra parameters).
 MODELS = {
@@ -80,6 +80,16 @@ MODELS = {
     "cgan": (GANGenerator, {"conditional": True}),
     "conv-cvae": (VAEGenerator, {"architecture": "conv", "conditional": True}),
     "conv-cgan": (GANGenerator, {"architecture": "conv", "conditional": True}),
+    # the stable-GAN options (GANGenerator's loss, spectral_norm, ema, ...)
+    "gan-ema": (GANGenerator, {"ema": 0.999}),
+    "gan-hinge": (GANGenerator, {"loss": "hinge", "spectral_norm": True, "ema": 0.999}),
+    "conv-gan-ema": (GANGenerator, {"architecture": "conv", "ema": 0.999}),
+    "conv-gan-hinge": (GANGenerator, {"architecture": "conv", "loss": "hinge",
+                                      "spectral_norm": True, "ema": 0.999}),
+    "conv-cgan-hinge": (GANGenerator, {"architecture": "conv", "conditional": True,
+                                       "loss": "hinge", "spectral_norm": True, "ema": 0.999}),
+    "conv-gan-wgan": (GANGenerator, {"architecture": "conv", "loss": "wgan-gp", "ema": 0.999,
+                                     "learning_rate": 1e-4, "beta_1": 0.0, "beta_2": 0.9}),
 }
 
 
@@ -220,6 +230,7 @@ def main(argv=None):
             asked = np.arange(args.n_samples) % 10 if est.conditional else None
             samples = est.sample(args.n_samples, y=asked, random_state=10_000 + seed)
             row = metrics.evaluate(samples, ref_feats, labels=asked)
+            row["s/epoch"] = fit_s / epochs
             if cls is VAEGenerator and not est.conditional:
                 row["neg. ELBO (nats)"] = -est.score(x_test)
             rows.append(row)

@@ -54,6 +54,20 @@ class BaseGenerator(BaseEstimator):
         """Map float32 latent codes (and one-hot labels) to flat images in [0, 1]."""
         raise NotImplementedError
 
+    def _check_combination(self, resume):
+        """Raise for parameters that make no sense together (each valid alone)."""
+
+    def _after_training(self, X, labels):
+        """Called at the end of ``fit`` and ``partial_fit`` with the training rows."""
+
+    def _latents(self, n_samples, labels, rng):
+        """Latent codes to decode in ``sample``: the N(0, I) prior."""
+        return rng.standard_normal((n_samples, self.latent_dim)).astype(np.float32)
+
+    def _extra_state(self):
+        """``(JSON-able dict, {name: array})`` of fitted state beyond the networks, or None."""
+        return None
+
     # -- scikit-learn API ----------------------------------------------------
     def __sklearn_is_fitted__(self):
         return hasattr(self, "n_iter_")
@@ -66,12 +80,8 @@ class BaseGenerator(BaseEstimator):
         return tags
 
     def __sklearn_clone__(self):
-        """Clone the parameters, sharing (not copying) ``distribute_strategy``.
-
-        A strategy stands for devices, not for state of the estimator, and
-        cannot be deep-copied; every other parameter is cloned as
-        :func:`sklearn.base.clone` does.
-        """
+        """Clone the parameters, sharing ``distribute_strategy`` (devices, not
+        state; it cannot be deep-copied); the others as :func:`~sklearn.base.clone`."""
         params = self.get_params(deep=False)
         strategy = params.pop("distribute_strategy", None)
         params = {key: clone(value, safe=False) for key, value in params.items()}
@@ -169,8 +179,8 @@ class BaseGenerator(BaseEstimator):
         out = np.empty((n_samples, self.n_features_in_), dtype=np.float32)
         for start in range(0, n_samples, CHUNK):
             stop = min(start + CHUNK, n_samples)
-            z = rng.standard_normal((stop - start, self.latent_dim)).astype(np.float32)
-            out[start:stop] = self._decode(z, None if labels is None else labels[start:stop])
+            chunk = None if labels is None else labels[start:stop]
+            out[start:stop] = self._decode(self._latents(stop - start, chunk, rng), chunk)
         return self._to_rows(out)
 
     def save(self, path):
@@ -219,6 +229,7 @@ class BaseGenerator(BaseEstimator):
         from ._distribute import strategy_scope
 
         resume = bool(resume) and self.__sklearn_is_fitted__()
+        self._check_combination(resume)
         X, image_shape, row_shape = check_images(
             X, image_shape=self.image_shape_ if resume else None
         )
@@ -229,6 +240,7 @@ class BaseGenerator(BaseEstimator):
             if not resume:
                 self._initialize(image_shape, row_shape)
             self._train(X, labels, epochs)
+        self._after_training(X, labels)
         return self
 
     def _initialize(self, image_shape, row_shape):
@@ -278,7 +290,7 @@ class BaseGenerator(BaseEstimator):
         for name in self._optimizer_networks:
             getattr(self, name).learning_rate = self._learning_rates()[name]
         dataset, steps_per_epoch = make_dataset(
-            X, self.batch_size, int(shuffle_seed) % (2**31 - 1), self.latent_dim, epochs=epochs,
+            X, self.batch_size, int(shuffle_seed) % (2**31 - 1), self._trainer.noise_dim, epochs=epochs,
             noise_seed=int(noise_seed) % (2**31 - 1), labels=labels, grouped=not distributed(),
             steps_per_call=current_compile_options().steps_per_call,
         )

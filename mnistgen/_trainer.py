@@ -28,9 +28,10 @@ class Trainer(keras.Model):
     #: Names of the values :meth:`train_batch` returns, in order.
     log_names = ()
 
-    def __init__(self, latent_dim, n_classes=0, **kwargs):
+    def __init__(self, noise_dim, n_classes=0, **kwargs):
         super().__init__(**kwargs)
-        self.latent_dim = int(latent_dim)
+        #: Noise draws per row of the input pipeline.
+        self.noise_dim = int(noise_dim)
         self.n_classes = int(n_classes)
         self._trackers = [keras.metrics.Mean(name=name) for name in self.log_names]
         # The networks arrive built; Keras checks this before training under
@@ -67,7 +68,7 @@ class Trainer(keras.Model):
         return logs
 
     def _train_rows(self, rows):
-        return self.train_batch(*split_rows(rows, self.n_classes, self.latent_dim))
+        return self.train_batch(*split_rows(rows, self.n_classes, self.noise_dim))
 
     def train_batch(self, x, labels, noise):  # pragma: no cover - abstract
         """One optimizer update on images ``x`` (with one-hot ``labels``, or

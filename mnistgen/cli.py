@@ -5,6 +5,7 @@ Examples::
     mnistgen train vae --epochs 5 --out runs/vae
     mnistgen sample runs/vae/model.mnistgen -n 64 --out grid.png
     mnistgen train gan --architecture conv --conditional --epochs 20 --out runs/cgan
+    mnistgen train gan --architecture conv --loss hinge --spectral-norm --ema 0.999 --out runs/sgan
     mnistgen sample runs/cgan/model.mnistgen --label 7 --out sevens.png
 """
 import argparse
@@ -39,6 +40,13 @@ def _parser():
                        help="train a class-conditional model on the MNIST labels")
     train.add_argument("--beta", type=float, default=None,
                        help="VAE only: weight of the KL term (beta-VAE; default 1, the report's)")
+    train.add_argument("--loss", choices=["bce", "hinge", "wgan-gp"], default=None,
+                       help="GAN only: adversarial loss (default bce, the report's)")
+    train.add_argument("--spectral-norm", action="store_true", default=None,
+                       help="GAN only: spectral normalisation of the discriminator")
+    train.add_argument("--ema", type=float, default=None,
+                       help="GAN only: sample from a moving average of the generator "
+                            "with this momentum (for example 0.999)")
     train.add_argument("--n-train", type=int, default=None, help="train on the first N images only")
     train.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
     train.add_argument("--mnist", default=None, help="path of a Keras-format mnist.npz")
@@ -55,6 +63,10 @@ def _parser():
                              "their training proportions)")
     sample.add_argument("--out", default="samples.png", help="PNG file to write (default samples.png)")
     return parser
+
+
+#: Options of ``mnistgen train`` that only the GAN has (GANGenerator parameters).
+_GAN_ONLY = ("loss", "spectral_norm", "ema")
 
 
 def _save_figure(fig, path):
@@ -75,7 +87,10 @@ def _train(args):
     params["verbose"] = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
     if args.beta is not None and cls is not VAEGenerator:
         raise ValueError("--beta applies to the VAE only (the KL weight of a beta-VAE).")
-    for name in ("epochs", "batch_size", "latent_dim", "architecture", "beta"):
+    gan_only = [f"--{n.replace('_', '-')}" for n in _GAN_ONLY if getattr(args, n) is not None]
+    if gan_only and cls is not GANGenerator:
+        raise ValueError(f"{', '.join(gan_only)} applies to the GAN only.")
+    for name in ("epochs", "batch_size", "latent_dim", "architecture", "beta") + _GAN_ONLY:
         if getattr(args, name) is not None:
             params[name] = getattr(args, name)
     params["conditional"] = args.conditional

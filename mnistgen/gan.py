@@ -1,8 +1,8 @@
 """The report's MLP generative adversarial network as a scikit-learn estimator."""
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseGenerator
 from ._labels import n_classes
@@ -55,7 +55,8 @@ class GANGenerator(BaseGenerator):
     batch_size : int, default=64
         Images per step.
     learning_rate : float, default=2e-4
-        Adam's learning rate, for both networks.
+        Adam's learning rate, for both networks unless
+        ``generator_learning_rate`` or ``discriminator_learning_rate`` is set.
     beta_1 : float, default=0.5
         Adam's ``beta_1``, for both networks.
     random_state : int, RandomState instance or None, default=None
@@ -105,13 +106,47 @@ class GANGenerator(BaseGenerator):
         global batch, split across the replicas; the result is the
         single-device computation (see :doc:`/distributed`). Not stored by
         :meth:`save` or pickling.
+    loss : {"bce", "hinge", "wgan-gp"}, default="bce"
+        The adversarial loss. ``"bce"`` is the report's: binary
+        cross-entropy with the non-saturating generator loss and a sigmoid
+        discriminator. ``"hinge"`` (Miyato et al. 2018) and ``"wgan-gp"``
+        (Wasserstein with gradient penalty, Gulrajani et al. 2017) give the
+        discriminator a linear output (a critic score) and the generator the
+        loss ``-D(G(z))``. The user guide says when to use which.
+    gp_weight : float, default=None
+        ``loss="wgan-gp"`` only: weight of the gradient penalty; None is the
+        published 10. Given with another loss it is an error.
+    n_critic : int, default=None
+        Discriminator updates per generator update: every mini-batch trains
+        the discriminator, every ``n_critic``-th also the generator. None is
+        5 for ``"wgan-gp"`` (the published setting) and 1 otherwise (the
+        report's generator-then-discriminator step on each mini-batch).
+    spectral_norm : bool, default=False
+        Spectral normalisation of every discriminator layer (Keras's
+        ``SpectralNormalization``), which bounds its Lipschitz constant.
+    ema : float, default=None
+        If set (for example 0.999), keep an exponential moving average of
+        the generator's weights, ``generator_ema_``, updated after every
+        generator step with this momentum (Yazici et al. 2019), and
+        :meth:`sample` from it. None samples from the trained generator, as
+        the report does.
+    generator_learning_rate, discriminator_learning_rate : float, default=None
+        Separate learning rates (two time-scale updates); None takes
+        ``learning_rate``.
+    beta_2 : float, default=0.999
+        Adam's ``beta_2``, for both networks (the published WGAN-GP setting
+        is 0.9, with ``beta_1=0``).
 
     Attributes
     ----------
     generator_ : keras.Model
         Maps noise ``(n, latent_dim)`` to flat images in [-1, 1].
+    generator_ema_ : keras.Model
+        Only if ``ema`` is set: the averaged generator that :meth:`sample`
+        uses, saved and pickled with the rest.
     discriminator_ : keras.Model
-        Maps flat images in [-1, 1] to the probability of being real.
+        Maps flat images in [-1, 1] to the probability of being real (to a
+        critic score for the hinge and Wasserstein losses).
     g_optimizer_, d_optimizer_ : keras.optimizers.Adam
         The two optimizers, kept so that training can resume exactly.
     history_ : dict of list of float
@@ -157,13 +192,20 @@ class GANGenerator(BaseGenerator):
     (3, 28, 28)
     """
 
-    _network_attributes = ("generator_", "discriminator_")
     _optimizer_networks = {"g_optimizer_": ("generator_",), "d_optimizer_": ("discriminator_",)}
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
         "generator_units": [Widths()],
         "discriminator_units": [Widths()],
         "beta_1": [Interval(Real, 0.0, 1.0, closed="left")],
+        "beta_2": [Interval(Real, 0.0, 1.0, closed="left")],
+        "loss": [StrOptions({"bce", "hinge", "wgan-gp"})],
+        "gp_weight": [None, Interval(Real, 0.0, np.inf, closed="left")],
+        "n_critic": [None, Interval(Integral, 1, None, closed="left")],
+        "spectral_norm": ["boolean"],
+        "ema": [None, Interval(Real, 0.0, 1.0, closed="neither")],
+        "generator_learning_rate": [None, Interval(Real, 0.0, np.inf, closed="neither")],
+        "discriminator_learning_rate": [None, Interval(Real, 0.0, np.inf, closed="neither")],
     }
 
     def __init__(
@@ -185,6 +227,14 @@ class GANGenerator(BaseGenerator):
         conditional=False,
         on_divergence="raise",
         distribute_strategy=None,
+        loss="bce",
+        gp_weight=None,
+        n_critic=None,
+        spectral_norm=False,
+        ema=None,
+        generator_learning_rate=None,
+        discriminator_learning_rate=None,
+        beta_2=0.999,
     ):
         self.latent_dim = latent_dim
         self.generator_units = generator_units
@@ -202,6 +252,41 @@ class GANGenerator(BaseGenerator):
         self.conditional = conditional
         self.on_divergence = on_divergence
         self.distribute_strategy = distribute_strategy
+        self.loss = loss
+        self.gp_weight = gp_weight
+        self.n_critic = n_critic
+        self.spectral_norm = spectral_norm
+        self.ema = ema
+        self.generator_learning_rate = generator_learning_rate
+        self.discriminator_learning_rate = discriminator_learning_rate
+        self.beta_2 = beta_2
+
+    @property
+    def _network_attributes(self):
+        """The fitted networks: the averaged generator too when ``ema`` is set."""
+        averaged = ("generator_ema_",) if self.ema is not None else ()
+        return ("generator_", "discriminator_") + averaged
+
+    def _check_combination(self, resume):
+        if self.gp_weight is not None and self.loss != "wgan-gp":
+            raise ValueError(
+                f"gp_weight={self.gp_weight!r} was given with loss={self.loss!r}: the "
+                "gradient penalty belongs to loss='wgan-gp'. Leave gp_weight=None, "
+                "or use loss='wgan-gp'."
+            )
+        if resume and ("generator_ema_" in self.__dict__) != (self.ema is not None):
+            raise ValueError(
+                "ema was switched on or off after fitting; a warm-started fit or "
+                "partial_fit cannot add or drop the averaged generator. Fit a "
+                "fresh estimator (warm_start=False)."
+            )
+
+    def _learning_rates(self):
+        def rate(own):
+            return self.learning_rate if own is None else own
+
+        return {"g_optimizer_": rate(self.generator_learning_rate),
+                "d_optimizer_": rate(self.discriminator_learning_rate)}
 
     # -- what BaseGenerator asks of a model ---------------------------------
     def _make_networks(self, seed):
@@ -211,28 +296,36 @@ class GANGenerator(BaseGenerator):
         k = n_classes(self)
         # under tf.distribute, batch norm sees the global batch, as on one device
         sync = distributed()
+        critic = dict(n_classes=k, spectral_norm=bool(self.spectral_norm),
+                      output_activation="sigmoid" if self.loss == "bce" else "linear")
         if self.architecture == "conv":
             filters = widths(self.conv_filters)
-            return {
-                "generator_": networks.build_conv_gan_generator(
+
+            def generator():
+                return networks.build_conv_gan_generator(
                     self.image_shape_, self.latent_dim, filters, seed, n_classes=k,
-                    synchronized=sync),
-                "discriminator_": networks.build_conv_gan_discriminator(
-                    self.image_shape_, filters, seed, n_classes=k),
-            }
-        return {
-            "generator_": networks.build_gan_generator(
-                self.n_features_in_, self.latent_dim, widths(self.generator_units), seed,
-                n_classes=k, synchronized=sync),
-            "discriminator_": networks.build_gan_discriminator(
-                self.n_features_in_, widths(self.discriminator_units), seed, n_classes=k),
-        }
+                    synchronized=sync)
+
+            discriminator = networks.build_conv_gan_discriminator(
+                self.image_shape_, filters, seed, **critic)
+        else:
+            def generator():
+                return networks.build_gan_generator(
+                    self.n_features_in_, self.latent_dim, widths(self.generator_units), seed,
+                    n_classes=k, synchronized=sync)
+
+            discriminator = networks.build_gan_discriminator(
+                self.n_features_in_, widths(self.discriminator_units), seed, **critic)
+        nets = {"generator_": generator(), "discriminator_": discriminator}
+        if self.ema is not None:  # starts as a copy of the generator
+            nets["generator_ema_"] = generator()
+        return nets
 
     def _make_optimizers(self):
         from ._backend import get_keras
 
         adam = get_keras().optimizers.Adam
-        return {name: adam(self.learning_rate, beta_1=self.beta_1, beta_2=0.999, epsilon=1e-8)
+        return {name: adam(self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=1e-8)
                 for name in self._optimizer_networks}
 
     def _make_trainer(self):
@@ -240,14 +333,21 @@ class GANGenerator(BaseGenerator):
         from ._distribute import distributed
         from ._gan_trainer import GANTrainer
 
-        trainer = GANTrainer(self.generator_, self.discriminator_, self.latent_dim,
-                             self.g_optimizer_, self.d_optimizer_, n_classes=n_classes(self))
+        default_critic = 5 if self.loss == "wgan-gp" else 1  # Gulrajani et al.; the report
+        trainer = GANTrainer(
+            self.generator_, self.discriminator_, self.latent_dim, self.g_optimizer_,
+            self.d_optimizer_, n_classes=n_classes(self), loss=self.loss,
+            gp_weight=10.0 if self.gp_weight is None else self.gp_weight,
+            n_critic=default_critic if self.n_critic is None else self.n_critic,
+            ema_generator=self.__dict__.get("generator_ema_"), ema=self.ema,
+        )
         trainer.compile(**keras_compile_kwargs(self.architecture, distributed()))
         return trainer
 
     def _decode(self, z, labels=None):
         from ._inference import infer
 
-        images = infer(self.generator_, z, labels) * 0.5  # tanh: [-1, 1]
+        generator = self.__dict__.get("generator_ema_", self.generator_)
+        images = infer(generator, z, labels) * 0.5  # tanh: [-1, 1]
         images += 0.5
         return np.clip(images, 0.0, 1.0, out=images)

@@ -21,6 +21,8 @@ the class-conditional models (see ``docs/models.rst``).
 
 Importing this module imports Keras (and so TensorFlow).
 """
+import numpy as np
+
 from ._backend import get_keras
 from ._validation import check_conv_shape
 
@@ -70,7 +72,30 @@ class _Seeds:
         return keras.initializers.RandomUniform(-bound, bound, seed=self._next(100_000))
 
 
-def _dense(units, seeds, activation=None, name=None):
+def _wrap(layer, spectral):
+    """``layer``, or ``layer`` under Keras's spectral normalisation."""
+    if not spectral:
+        return layer
+    inner = layer.name
+    layer.name = f"{inner}_layer"
+    return layers.SpectralNormalization(layer, name=inner)
+
+
+def _seed_power_iterations(model, seed):
+    """Seed the power-iteration vectors of spectral normalisation.
+
+    Keras draws them from its global generator; drawing them from ``seed``
+    keeps a spectrally normalised network reproducible from ``random_state``.
+    """
+    rng = np.random.default_rng(None if seed is None else int(seed) + 5000)
+    for layer in model.layers:
+        if isinstance(layer, layers.SpectralNormalization):
+            u = layer.vector_u
+            layer.vector_u.assign(rng.normal(0.0, 0.02, tuple(u.shape)).astype("float32"))
+    return model
+
+
+def _dense(units, seeds, activation=None, name=None, spectral=False):
     """A function that applies a new Dense layer, initialised as PyTorch's Linear."""
     kernel = seeds.kernel()
 
@@ -80,7 +105,7 @@ def _dense(units, seeds, activation=None, name=None):
             units, activation=activation, kernel_initializer=kernel,
             bias_initializer=bias, name=name,
         )
-        return layer(h)
+        return _wrap(layer, spectral)(h)
 
     return apply
 
@@ -290,7 +315,8 @@ def build_gan_generator(n_features=784, latent_dim=100, units=(128, 256, 512, 10
     return keras.Model(inputs, out, name="generator")
 
 
-def build_gan_discriminator(n_features=784, units=(512, 256), seed=None, n_classes=0):
+def build_gan_discriminator(n_features=784, units=(512, 256), seed=None, n_classes=0,
+                            output_activation="sigmoid", spectral_norm=False):
     """Build the GAN discriminator: LeakyReLU MLP ending in one sigmoid unit.
 
     Parameters
@@ -305,6 +331,13 @@ def build_gan_discriminator(n_features=784, units=(512, 256), seed=None, n_class
         For a conditional discriminator, the number of classes: the model
         then takes ``[images, labels]`` and concatenates the one-hot labels
         to the flat images.
+    output_activation : str, default="sigmoid"
+        Activation of the output unit: ``"sigmoid"`` (a probability, for the
+        report's cross-entropy loss) or ``"linear"`` (a score, for the hinge
+        and Wasserstein losses).
+    spectral_norm : bool, default=False
+        Wrap every layer in Keras's ``SpectralNormalization`` (Miyato et al.
+        2018), its power-iteration vectors seeded from ``seed``.
 
     Returns
     -------
@@ -323,16 +356,16 @@ def build_gan_discriminator(n_features=784, units=(512, 256), seed=None, n_class
     inputs, x, label = _inputs((n_features,), "images", n_classes)
     h = _with_label(x, label)
     for i, width in enumerate(units):
-        h = _dense(width, seeds, name=f"dense_{i}")(h)
+        h = _dense(width, seeds, name=f"dense_{i}", spectral=spectral_norm)(h)
         h = layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
-    out = _dense(1, seeds, "sigmoid", name="real_probability")(h)
-    return keras.Model(inputs, out, name="discriminator")
+    out = _dense(1, seeds, output_activation, name="real_probability", spectral=spectral_norm)(h)
+    return _seed_power_iterations(keras.Model(inputs, out, name="discriminator"), seed)
 
 
 # --------------------------------------------------------------------------
 # Convolutional networks (beyond the report)
 # --------------------------------------------------------------------------
-def _strided(layer_class, filters, kernel_size, seeds, activation=None, name=None):
+def _strided(layer_class, filters, kernel_size, seeds, activation=None, name=None, spectral=False):
     """A function that applies a new stride-2 (transposed) convolution.
 
     Initialised as PyTorch's ``nn.Conv2d`` / ``nn.ConvTranspose2d``: kernel
@@ -349,13 +382,13 @@ def _strided(layer_class, filters, kernel_size, seeds, activation=None, name=Non
             kernel_initializer=kernel, bias_initializer=seeds.bias(kernel_size**2 * channels),
             name=name,
         )
-        return layer(h)
+        return _wrap(layer, spectral)(h)
 
     return apply
 
 
-def _conv(filters, kernel_size, seeds, activation=None, name=None):
-    return _strided(layers.Conv2D, filters, kernel_size, seeds, activation, name)
+def _conv(filters, kernel_size, seeds, activation=None, name=None, spectral=False):
+    return _strided(layers.Conv2D, filters, kernel_size, seeds, activation, name, spectral)
 
 
 def _deconv(filters, kernel_size, seeds, activation=None, name=None):
@@ -547,7 +580,8 @@ def build_conv_gan_generator(image_shape=(28, 28), latent_dim=100, filters=(32, 
     return keras.Model(inputs, out, name="generator")
 
 
-def build_conv_gan_discriminator(image_shape=(28, 28), filters=(32, 64), seed=None, n_classes=0):
+def build_conv_gan_discriminator(image_shape=(28, 28), filters=(32, 64), seed=None, n_classes=0,
+                                 output_activation="sigmoid", spectral_norm=False):
     """Build a DCGAN-style discriminator: strided convolutions down, one sigmoid unit.
 
     The flat rows are reshaped to ``(H, W, 1)``; each entry of ``filters``
@@ -568,6 +602,13 @@ def build_conv_gan_discriminator(image_shape=(28, 28), filters=(32, 64), seed=No
         For a conditional discriminator, the number of classes: the model
         then takes ``[images, labels]`` and the one-hot labels are broadcast
         over the image as ``n_classes`` extra input channels.
+    output_activation : str, default="sigmoid"
+        Activation of the output unit: ``"sigmoid"`` (a probability, for the
+        report's cross-entropy loss) or ``"linear"`` (a score, for the hinge
+        and Wasserstein losses).
+    spectral_norm : bool, default=False
+        Wrap every layer in Keras's ``SpectralNormalization`` (Miyato et al.
+        2018), its power-iteration vectors seeded from ``seed``.
 
     Returns
     -------
@@ -593,8 +634,8 @@ def build_conv_gan_discriminator(image_shape=(28, 28), filters=(32, 64), seed=No
     seeds = _Seeds(None if seed is None else int(seed) + 3000)
     inputs, h = _image_input(image_shape, n_classes)
     for i, f in enumerate(filters):
-        h = _conv(f, 5, seeds, name=f"conv_{i}")(h)
+        h = _conv(f, 5, seeds, name=f"conv_{i}", spectral=spectral_norm)(h)
         h = layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
     h = layers.Flatten(name="flatten")(h)
-    out = _dense(1, seeds, "sigmoid", name="real_probability")(h)
-    return keras.Model(inputs, out, name="discriminator")
+    out = _dense(1, seeds, output_activation, name="real_probability", spectral=spectral_norm)(h)
+    return _seed_power_iterations(keras.Model(inputs, out, name="discriminator"), seed)

@@ -29,7 +29,9 @@ import numpy as np
 __all__ = ["load", "save", "register", "export_state", "import_state", "FORMAT_NAME", "FORMAT_VERSION"]
 
 FORMAT_NAME = "mnistgen"
-FORMAT_VERSION = 1
+#: Version 2 adds a fitted latent sampler (``extra``); files without one
+#: are still written as version 1, which every mnistgen reads.
+FORMAT_VERSION = 2
 _META = "mnistgen.json"
 
 
@@ -105,6 +107,12 @@ def _arrays_to_npz(arrays):
     return buf.getvalue()
 
 
+def _named_npz(arrays):
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
 def _arrays_from_npz(data, source):
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
@@ -133,6 +141,8 @@ def _json_params(estimator):
     params = estimator.get_params(deep=False)
     params["callbacks"] = None
     params["distribute_strategy"] = None
+    if "latent_sampler" in params:  # an object: saved with the fitted state (export_state)
+        params["latent_sampler"] = None
     if not (params["random_state"] is None or isinstance(params["random_state"], numbers.Integral)):
         params["random_state"] = None
     out = {}
@@ -217,6 +227,9 @@ def export_state(estimator):
         fname = f"{name}.npz"
         files[fname] = _arrays_to_npz(arrays)
         meta["optimizers"][name] = {"config": config, "file": fname}
+    extra = estimator._extra_state()
+    if extra is not None:
+        meta["extra"], files["extra.npz"] = extra[0], _named_npz(extra[1])
     return meta, files
 
 
@@ -243,6 +256,9 @@ def import_state(estimator, meta, files, source="<state>"):
                     spec["config"], arrays, estimator._optimizer_variables(name), source
                 ),
             )
+        if "extra" in meta:  # format version 2: a fitted latent sampler
+            with np.load(io.BytesIO(files["extra.npz"]), allow_pickle=False) as npz:
+                estimator._set_extra_state(meta["extra"], {k: npz[k] for k in npz.files})
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(
             f"{source}: the model file is incomplete or inconsistent ({exc!r})."
@@ -276,7 +292,7 @@ def save(estimator, path):
     meta, files = export_state(estimator)
     meta.update(
         format=FORMAT_NAME,
-        format_version=FORMAT_VERSION,
+        format_version=2 if "extra" in meta else 1,
         estimator=type(estimator).__name__,
         params=_json_params(estimator),
     )

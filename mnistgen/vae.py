@@ -3,12 +3,12 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseGenerator
 from ._labels import given_labels, n_classes
-from ._params import COMMON_CONSTRAINTS, Widths, widths
+from ._params import COMMON_CONSTRAINTS, Widths, check_positive_int, widths
 from ._validation import check_images, check_latent, to_unit_float
 
 __all__ = ["VAEGenerator"]
@@ -105,6 +105,20 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         global batch, split across the replicas; the result is the
         single-device computation (see :doc:`/distributed`). Not stored by
         :meth:`save` or pickling.
+    latent_sampler : estimator with ``fit`` and ``sample``, default=None
+        Draw the latent codes of :meth:`sample` from this density, fitted on
+        the latent means of the training images at the end of every
+        :meth:`fit` and :meth:`partial_fit` (on that call's images), instead
+        of the prior N(0, I) (None, the report's behaviour). Any
+        scikit-learn density estimator works, for example
+        ``GaussianMixture(n_components=10)``: this closes much of the gap
+        between the prior and where the encoder puts the data (Ghosh et al.
+        2020). A conditional VAE fits one clone per class, on that class's
+        latents, so that it can draw a chosen digit. A sampler with
+        ``random_state=None`` is seeded from ``random_state``. :meth:`save`
+        keeps ``GaussianMixture``, ``BayesianGaussianMixture`` and
+        ``KernelDensity`` samplers (as their parameters and the latents they
+        were fitted on, without pickle); pickling keeps any.
 
     Attributes
     ----------
@@ -114,6 +128,9 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         Maps latent codes ``(n, latent_dim)`` to flat pixel means in [0, 1].
     optimizer_ : keras.optimizers.Adam
         The optimizer, kept so that training can resume exactly.
+    latent_samplers_ : list of estimators
+        Only with ``latent_sampler``: the fitted clone (one per class for a
+        conditional model, in the order of ``classes_``).
     history_ : dict of list of float
         Per-epoch means over the training images: ``"loss"`` (the loss
         minimised, ``reconstruction_loss + beta * kl_loss``: the negative
@@ -166,6 +183,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         **COMMON_CONSTRAINTS,
         "hidden_units": [Widths()],
         "beta": [Interval(Real, 0.0, np.inf, closed="left")],
+        "latent_sampler": [None, HasMethods(["fit", "sample"])],
     }
 
     def __init__(
@@ -186,6 +204,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         beta=1.0,
         on_divergence="raise",
         distribute_strategy=None,
+        latent_sampler=None,
     ):
         self.latent_dim = latent_dim
         self.hidden_units = hidden_units
@@ -202,6 +221,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         self.beta = beta
         self.on_divergence = on_divergence
         self.distribute_strategy = distribute_strategy
+        self.latent_sampler = latent_sampler
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -249,6 +269,45 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         from ._inference import infer
 
         return infer(self.decoder_, z, labels)
+
+    def _after_training(self, X, labels):
+        """Fit ``latent_sampler`` on the latent means of the training images."""
+        from ._inference import infer, map_chunks
+        from ._latent_samplers import fit_samplers
+
+        for name in ("latent_samplers_", "_sampler_data"):
+            self.__dict__.pop(name, None)
+        if self.latent_sampler is None:
+            return
+        Z = map_chunks(lambda x, chunk: infer(self.encoder_, x, chunk)[0], X, self.latent_dim,
+                       labels=labels)
+        classes = None if labels is None else labels.argmax(axis=1)
+        seed = self._seed + self.n_iter_
+        self.latent_samplers_ = fit_samplers(self.latent_sampler, Z, classes, seed, n_classes(self))
+        self._sampler_data = (Z, classes, seed)
+
+    def _latents(self, n_samples, labels, rng):
+        if "latent_samplers_" not in self.__dict__:
+            return super()._latents(n_samples, labels, rng)
+        from ._latent_samplers import draw
+
+        classes = None if labels is None else labels.argmax(axis=1)
+        return draw(self.latent_samplers_, n_samples, classes, rng)
+
+    def _extra_state(self):
+        """The fitted latent sampler, as :mod:`mnistgen._latent_samplers` saves it."""
+        if "latent_samplers_" not in self.__dict__:
+            return None
+        from ._latent_samplers import to_state
+
+        Z, classes, seed = self._sampler_data
+        return to_state(self.latent_sampler, Z, classes, seed, n_classes(self))
+
+    def _set_extra_state(self, meta, arrays):
+        from ._latent_samplers import from_state
+
+        self.latent_sampler, self.latent_samplers_ = from_state(meta, arrays)
+        self._sampler_data = (arrays["latents"], arrays.get("classes"), meta["seed"])
 
     def _map_images(self, fn, X, n_out, y, method, dtype=np.float32):
         """Validate images ``X`` and apply ``fn(x, labels)`` chunk by chunk.
@@ -365,16 +424,20 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         labels = given_labels(self, y, Z.shape[0], "inverse_transform")
         return self._to_rows(map_chunks(self._decode, Z, self.n_features_in_, labels=labels))
 
-    def score_samples(self, X, y=None):
-        """Evidence lower bound of each image, in nats (higher is better).
+    def score_samples(self, X, y=None, n_importance=1):
+        """Lower bound on the log-likelihood of each image, in nats (higher is better).
 
-        ``ELBO(x) = E_q[log p(x|z)] - KL(q(z|x) || p(z))`` with the report's
-        Bernoulli likelihood (binary cross-entropy summed over pixels). The
-        expectation is a Monte Carlo average over 16 fixed standard-normal
-        draws shared by all images, so the score of an image is
-        deterministic and does not depend on the other images passed.
-        The ELBO is the report's (beta = 1) whatever ``beta`` the model was
-        trained with. For a conditional model it bounds log p(x | y).
+        With ``n_importance=1`` the evidence lower bound ``ELBO(x) =
+        E_q[log p(x|z)] - KL(q(z|x) || p(z))`` with the report's Bernoulli
+        likelihood (binary cross-entropy summed over pixels), its expectation
+        a Monte Carlo average over 16 fixed standard-normal draws. With
+        ``n_importance=k > 1`` the tighter importance-weighted bound of
+        Burda et al. (2016), ``log (1/k) sum_i p(x, z_i) / q(z_i | x)``, the
+        number papers report as a VAE's log-likelihood (with k = 5000). The
+        draws are fixed and shared by all images, so the score of an image
+        is deterministic and does not depend on the other images passed.
+        The bound is the report's model's (beta = 1) whatever ``beta`` the
+        model was trained with. For a conditional model it bounds log p(x | y).
 
         Parameters
         ----------
@@ -383,12 +446,14 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         y : array-like of shape (n_samples,) of int, default=None
             Class labels: required for a conditional model, ignored
             otherwise.
+        n_importance : int, default=1
+            Importance samples per image; 1 is the ELBO.
 
         Returns
         -------
-        elbo : ndarray of shape (n_samples,), dtype float64
-            Per-image ELBO; ``-elbo`` is the negative ELBO the report's loss
-            minimises.
+        bound : ndarray of shape (n_samples,), dtype float64
+            Per-image bound; with ``n_importance=1``, ``-bound`` is the
+            negative ELBO the report's loss minimises.
 
         Examples
         --------
@@ -400,6 +465,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         True
         """
         check_is_fitted(self)
+        k = check_positive_int("n_importance", n_importance)
+        if k > 1:
+            return self._map_images(self._iwae_rows(k), X, 1, y, "score_samples",
+                                    dtype=np.float64)[:, 0]
         eps = np.random.default_rng(0).standard_normal((_SCORE_DRAWS, self.latent_dim)).astype(np.float32)
 
         def elbo(x, labels):
@@ -413,8 +482,24 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
 
         return self._map_images(elbo, X, 1, y, "score_samples", dtype=np.float64)[:, 0]
 
-    def score(self, X, y=None):
-        """Mean evidence lower bound of ``X`` in nats (higher is better).
+    def _iwae_rows(self, k):
+        """``fn(x, labels)`` giving the importance-weighted bound of each row of ``x``."""
+        from ._inference import CHUNK
+        from ._vae_trainer import importance_weighted_bound
+
+        eps = np.random.default_rng(0).standard_normal((k, self.latent_dim)).astype(np.float32)
+        step = max(1, CHUNK // k)  # rows per call: k decoded codes per image
+
+        def rows(x, labels):
+            return np.concatenate([importance_weighted_bound(
+                self.encoder_, self.decoder_, x[i:i + step], eps,
+                None if labels is None else labels[i:i + step]) for i in range(0, len(x), step)
+            ])[:, None]
+
+        return rows
+
+    def score(self, X, y=None, n_importance=1):
+        """Mean lower bound on the log-likelihood of ``X`` in nats (higher is better).
 
         Parameters
         ----------
@@ -423,11 +508,14 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         y : array-like of shape (n_samples,) of int, default=None
             Class labels: required for a conditional model, ignored
             otherwise.
+        n_importance : int, default=1
+            Importance samples per image: 1 is the mean ELBO, more the
+            tighter importance-weighted bound (see :meth:`score_samples`).
 
         Returns
         -------
         score : float
-            ``score_samples(X, y).mean()``.
+            ``score_samples(X, y, n_importance).mean()``.
 
         Examples
         --------
@@ -437,4 +525,4 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         >>> isinstance(VAEGenerator(epochs=1, random_state=0).fit(X).score(X), float)
         True
         """
-        return float(np.mean(self.score_samples(X, y)))
+        return float(np.mean(self.score_samples(X, y, n_importance=n_importance)))

@@ -75,6 +75,10 @@ def mirrored(out):
         ("vae", VAEGenerator, SMALL_VAE, None),
         ("gan", GANGenerator, SMALL_GAN, None),
         ("cvae", VAEGenerator, dict(SMALL_VAE, conditional=True), y),
+        # the stable-GAN options: hinge loss, spectral norm, an averaged generator
+        ("sgan", GANGenerator, dict(SMALL_GAN, loss="hinge", spectral_norm=True, ema=0.9), None),
+        ("cwgan", GANGenerator, dict(SMALL_GAN, loss="wgan-gp", n_critic=2, ema=0.9,
+                                     conditional=True), y),
     ]:
         single = cls(**params).fit(X, labels)
         calls.clear()

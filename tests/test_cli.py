@@ -34,6 +34,17 @@ def test_train_gan(tmp_path):
     assert load(out / "model.mnistgen").n_iter_ == 1
 
 
+def test_train_gan_with_the_stable_options(tmp_path, capsys):
+    out = tmp_path / "sgan"
+    assert main(["train", "gan", "--loss", "hinge", "--spectral-norm", "--ema", "0.9",
+                 "--epochs", "1", "--n-train", "200", "--out", str(out), "--verbose", "0"]) == 0
+    est = load(out / "model.mnistgen")
+    assert (est.loss, est.spectral_norm, est.ema) == ("hinge", True, 0.9)
+    assert hasattr(est, "generator_ema_")
+    assert main(["train", "vae", "--ema", "0.9", "--out", str(tmp_path / "v")]) == 2
+    assert "--ema applies to the GAN only" in capsys.readouterr().err
+
+
 def test_train_conditional_conv_vae_and_sample_a_label(tmp_path):
     out = tmp_path / "cvae"
     assert main(["train", "vae", "--architecture", "conv", "--conditional", "--beta", "2",

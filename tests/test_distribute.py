@@ -49,7 +49,7 @@ def mirrored(tmp_path_factory):
     return result, np.load(out / "weights.npz")
 
 
-MODELS = ["vae", "gan", "cvae"]
+MODELS = ["vae", "gan", "cvae", "sgan", "cwgan"]
 
 
 @pytest.mark.parametrize("name", MODELS)

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -47,7 +48,9 @@ def expected_failed_checks(estimator):
 
 
 @parametrize_with_checks(
-    [VAEGenerator(**SMALL_VAE), GANGenerator(**SMALL_GAN)],
+    [VAEGenerator(**SMALL_VAE), GANGenerator(**SMALL_GAN),
+     GANGenerator(**SMALL_GAN, loss="hinge", spectral_norm=True, ema=0.9),
+     VAEGenerator(**SMALL_VAE, latent_sampler=GaussianMixture(2))],
     expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible(estimator, check):

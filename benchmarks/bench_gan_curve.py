@@ -1,0 +1,113 @@
+"""Frechet distance after every epoch of GAN training (run by hand, not in CI).
+
+The report's claim that its GAN trains less steadily than its VAE, measured:
+this script trains GAN recipes on MNIST's training images and, at the end of
+every epoch, draws ``--n-samples`` images (fixed noise) and scores them
+against the 10,000 test images with :func:`mnistgen.metrics.evaluate`. It
+prints one row per epoch and recipe (Frechet distance, smallest class share,
+recall, seconds of the epoch), writes them to ``OUT/curve.json`` with the
+machine and the command, and draws ``OUT/curve.png``::
+
+    MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_gan_curve.py \\
+        --recipes gan conv-gan-hinge --epochs 20 --out /tmp/curve
+
+Recipe names are those of ``bench_quality.py``.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _common  # noqa: E402,F401  (this checkout's mnistgen first)
+from bench_quality import MODELS  # noqa: E402
+
+from mnistgen import metrics  # noqa: E402
+from mnistgen.datasets import load_mnist  # noqa: E402
+
+
+def curve(name, x_train, y_train, ref, epochs, n_samples, seed):
+    """Train recipe ``name`` epoch by epoch; return one dict per epoch."""
+    import keras
+
+    cls, params = MODELS[name]
+    rows = []
+
+    class Score(keras.callbacks.Callback):
+        def set_estimator(self, estimator):
+            self.estimator = estimator
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            seconds = time.perf_counter() - self.start
+            est = self.estimator
+            asked = np.arange(n_samples) % 10 if est.conditional else None
+            row = metrics.evaluate(est.sample(n_samples, y=asked, random_state=10_000 + seed),
+                                   ref, labels=asked)
+            rows.append({"recipe": name, "epoch": est.n_iter_, "seconds": seconds, **row})
+            print(f"{name} epoch {est.n_iter_}: {seconds:.1f} s, FD {row['FD']:.2f}, "
+                  f"min share {row['min share']:.3f}, recall {row['recall']:.3f}", flush=True)
+
+    cls(epochs=epochs, random_state=seed, callbacks=[Score()], **params).fit(x_train, y_train)
+    return rows
+
+
+def plot(rows, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name in dict.fromkeys(r["recipe"] for r in rows):
+        mine = [r for r in rows if r["recipe"] == name]
+        ax.plot([r["epoch"] for r in mine], [r["FD"] for r in mine], marker="o", label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("Frechet distance to the test images")
+    ax.legend()
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--recipes", nargs="+", default=["gan", "conv-gan-hinge"],
+                        choices=[m for m in MODELS if "gan" in m])
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n-train", type=int, default=60000)
+    parser.add_argument("--n-samples", type=int, default=10000)
+    parser.add_argument("--out", default=os.path.join("benchmarks", "results", "curve"))
+    args = parser.parse_args(argv)
+    command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
+    print("command: " + command, flush=True)
+    os.makedirs(args.out, exist_ok=True)
+    (x_train, y_train), (x_test, _) = load_mnist()
+    x_train, y_train = x_train[: args.n_train], y_train[: args.n_train]
+    ref = metrics.reference_features(x_test)
+    rows = []
+    for name in args.recipes:
+        rows += curve(name, x_train, y_train, ref, args.epochs, args.n_samples, args.seed)
+        with open(os.path.join(args.out, "curve.json"), "w") as fh:
+            json.dump({"machine": f"{platform.processor() or platform.machine()}, "
+                                  f"{os.cpu_count()} cores", "command": command,
+                       "date": datetime.date.today().isoformat(), "rows": rows}, fh, indent=1)
+    plot(rows, os.path.join(args.out, "curve.png"))
+    print("| recipe | epoch | s | FD | min share | recall |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['recipe']} | {r['epoch']} | {r['seconds']:.1f} | {r['FD']:.2f} "
+              f"| {r['min share']:.3f} | {r['recall']:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

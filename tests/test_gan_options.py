@@ -1,0 +1,163 @@
+"""The stable-GAN options beside the report's defaults: losses, spectral
+normalisation, an averaged generator, separate learning rates, critic steps."""
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+from mnistgen import GANGenerator, load
+
+from conftest import SMALL_GAN, weights_equal
+
+LOSSES = ["bce", "hinge", "wgan-gp"]
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_each_loss_lowers_each_networks_objective(loss, mnist):
+    """With the other network (nearly) frozen, each network's own loss falls."""
+    X = mnist[0][:640]
+    base = dict(SMALL_GAN, epochs=4, batch_size=64, loss=loss)
+    frozen = 1e-12
+    critic = GANGenerator(generator_learning_rate=frozen, discriminator_learning_rate=1e-3,
+                          n_critic=1, **base).fit(X)
+    assert critic.history_["d_loss"][-1] < critic.history_["d_loss"][0]
+    assert critic.history_["d_real"][-1] > critic.history_["d_fake"][-1]  # tells them apart
+    generator = GANGenerator(generator_learning_rate=1e-3, discriminator_learning_rate=frozen,
+                             n_critic=1, **base).fit(X)
+    assert generator.history_["g_loss"][-1] < generator.history_["g_loss"][0]
+
+
+def test_hinge_and_wasserstein_critics_have_linear_outputs(images):
+    for loss, activation in [("bce", "sigmoid"), ("hinge", "linear"), ("wgan-gp", "linear")]:
+        gan = GANGenerator(**dict(SMALL_GAN, epochs=1, loss=loss)).fit(images)
+        assert gan.discriminator_.layers[-1].activation.__name__ == activation
+
+
+def test_gradient_penalty_matches_a_hand_computation():
+    """On interpolates a*x + (1-a)*G(z), a = Phi(u) per row, of a tiny critic."""
+    from scipy.stats import norm
+
+    import keras
+
+    from mnistgen._gan_trainer import GANTrainer
+    from mnistgen.networks import build_gan_discriminator, build_gan_generator
+
+    rng = np.random.default_rng(0)
+    d = build_gan_discriminator(3, (2,), seed=1, output_activation="linear")
+    g = build_gan_generator(3, 2, (4,), seed=2)
+    trainer = GANTrainer(g, d, 2, keras.optimizers.SGD(), keras.optimizers.SGD(),
+                         loss="wgan-gp")
+    real = rng.uniform(-1, 1, (5, 3)).astype(np.float32)
+    fake = rng.uniform(-1, 1, (5, 3)).astype(np.float32)
+    u = rng.standard_normal((5, 1)).astype(np.float32)
+    got = np.asarray(trainer.gradient_penalty(real, fake, None, u))
+
+    # by hand: the critic is Dense(2) -> LeakyReLU(0.2) -> Dense(1)
+    (w1, b1), (w2, b2) = [layer.get_weights() for layer in d.layers if layer.get_weights()]
+    a = norm.cdf(u)
+    x_hat = a * real + (1 - a) * fake
+    pre = x_hat @ w1 + b1
+    slope = np.where(pre > 0, 1.0, 0.2)
+    grads = (slope * w2[:, 0]) @ w1.T  # d score / d x_hat, per row
+    want = (np.linalg.norm(grads, axis=1) - 1.0) ** 2
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_n_critic_trains_the_generator_every_nth_step(images):
+    gan = GANGenerator(**dict(SMALL_GAN, epochs=2, n_critic=2)).fit(images)  # 4 steps an epoch
+    assert int(gan.d_optimizer_.iterations) == 8 and int(gan.g_optimizer_.iterations) == 4
+    wgan = GANGenerator(**dict(SMALL_GAN, epochs=5, loss="wgan-gp")).fit(images)  # 5 by default
+    assert int(wgan.d_optimizer_.iterations) == 20 and int(wgan.g_optimizer_.iterations) == 4
+
+
+def test_separate_learning_rates(images):
+    gan = GANGenerator(**dict(SMALL_GAN, epochs=1, generator_learning_rate=1e-4,
+                              discriminator_learning_rate=4e-4, beta_2=0.9)).fit(images)
+    assert float(gan.g_optimizer_.learning_rate) == pytest.approx(1e-4)
+    assert float(gan.d_optimizer_.learning_rate) == pytest.approx(4e-4)
+    assert gan.g_optimizer_.beta_2 == gan.d_optimizer_.beta_2 == 0.9
+    plain = GANGenerator(**dict(SMALL_GAN, epochs=1)).fit(images)
+    assert float(plain.g_optimizer_.learning_rate) == pytest.approx(2e-4)
+
+
+def test_spectral_norm_wraps_every_critic_layer_and_reproduces(images):
+    import keras
+
+    params = dict(SMALL_GAN, epochs=1, loss="hinge", spectral_norm=True)
+    a = GANGenerator(**params).fit(images)
+    wrapped = [l for l in a.discriminator_.layers if isinstance(l, keras.layers.SpectralNormalization)]
+    assert len(wrapped) == 2  # one hidden layer and the output
+    b = GANGenerator(**params).fit(images)
+    assert weights_equal(a.discriminator_, b.discriminator_)
+    np.testing.assert_array_equal(a.sample(5), b.sample(5))
+
+
+def test_averaged_generator_is_what_sample_uses(images):
+    from mnistgen import networks
+    from mnistgen._inference import infer
+
+    # one mini-batch, one step: the average is ema * initial + (1 - ema) * trained
+    X = images[:32]
+    gan = GANGenerator(**dict(SMALL_GAN, epochs=1, ema=0.9)).fit(X)
+    initial = networks.build_gan_generator(64, 8, (16, 32), gan._seed).get_weights()
+    for avg, w0, w1 in zip(gan.generator_ema_.get_weights(), initial, gan.generator_.get_weights()):
+        np.testing.assert_allclose(avg, 0.9 * w0 + 0.1 * w1, rtol=1e-5, atol=1e-6)
+    assert not weights_equal(gan.generator_ema_, gan.generator_)
+    z = np.random.RandomState(3).standard_normal((4, 8)).astype(np.float32)
+    want = np.clip(infer(gan.generator_ema_, z) * 0.5 + 0.5, 0, 1).reshape(4, 8, 8)
+    np.testing.assert_allclose(gan.sample(4, random_state=3), want, atol=1e-6)
+    raw = np.clip(infer(gan.generator_, z) * 0.5 + 0.5, 0, 1).reshape(4, 8, 8)
+    assert not np.allclose(gan.sample(4, random_state=3), raw)
+
+
+@pytest.mark.parametrize("params", [
+    dict(loss="hinge", spectral_norm=True, ema=0.99),
+    dict(loss="wgan-gp", ema=0.99, conditional=True),
+    dict(architecture="conv", conv_filters=(4,), loss="hinge", spectral_norm=True, ema=0.9),
+])
+def test_save_load_pickle_and_resume_keep_both_generators(params, images, tmp_path):
+    y = np.arange(len(images)) % 3
+    gan = GANGenerator(**dict(SMALL_GAN, epochs=1, **params)).fit(images, y)
+    kwargs = {"y": 1} if gan.conditional else {}
+    for again in (load(gan.save(os.path.join(tmp_path, "m.mnistgen"))),
+                  pickle.loads(pickle.dumps(gan))):
+        for name in ("generator_", "generator_ema_", "discriminator_"):
+            assert weights_equal(getattr(again, name), getattr(gan, name)), name
+        np.testing.assert_array_equal(again.sample(4, random_state=0, **kwargs),
+                                      gan.sample(4, random_state=0, **kwargs))
+    resumed = load(os.path.join(tmp_path, "m.mnistgen")).partial_fit(images, y)
+    gan.partial_fit(images, y)
+    for name in ("generator_", "generator_ema_", "discriminator_"):
+        for a, b in zip(getattr(resumed, name).get_weights(), getattr(gan, name).get_weights()):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("param, value, error", [
+    ("loss", "wgan", ValueError),
+    ("loss", 1, TypeError),
+    ("gp_weight", -1.0, ValueError),
+    ("n_critic", 0, ValueError),
+    ("n_critic", 1.5, TypeError),
+    ("spectral_norm", "yes", TypeError),
+    ("ema", 1.0, ValueError),
+    ("ema", 0.0, ValueError),
+    ("generator_learning_rate", 0.0, ValueError),
+    ("discriminator_learning_rate", -1e-3, ValueError),
+    ("beta_2", 1.0, ValueError),
+])
+def test_bad_values_of_the_new_parameters(param, value, error, images):
+    gan = GANGenerator(**{param: value})
+    with pytest.raises(error, match=f"'{param}' parameter of GANGenerator"):
+        gan.fit(images)
+
+
+def test_combinations_that_make_no_sense(images):
+    with pytest.raises(ValueError, match="gp_weight=5.0 was given with loss='hinge'"):
+        GANGenerator(loss="hinge", gp_weight=5.0).fit(images)
+    gan = GANGenerator(**dict(SMALL_GAN, epochs=1)).fit(images)
+    gan.set_params(ema=0.99, warm_start=True)
+    with pytest.raises(ValueError, match="ema was switched on or off after fitting"):
+        gan.fit(images)
+    with pytest.raises(ValueError, match="ema was switched on or off after fitting"):
+        gan.partial_fit(images)
