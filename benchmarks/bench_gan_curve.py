@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common  # noqa: E402,F401  (this checkout's mnistgen first)
-from bench_quality import MODELS  # noqa: E402
+from bench_quality import MODELS, _built  # noqa: E402
 
 from mnistgen import metrics  # noqa: E402
 from mnistgen.datasets import load_mnist  # noqa: E402
@@ -56,7 +56,7 @@ def curve(name, x_train, y_train, ref, epochs, n_samples, seed):
             print(f"{name} epoch {est.n_iter_}: {seconds:.1f} s, FD {row['FD']:.2f}, "
                   f"min share {row['min share']:.3f}, recall {row['recall']:.3f}", flush=True)
 
-    cls(epochs=epochs, random_state=seed, callbacks=[Score()], **params).fit(x_train, y_train)
+    cls(epochs=epochs, random_state=seed, callbacks=[Score()], **_built(params)).fit(x_train, y_train)
     return rows
 
 

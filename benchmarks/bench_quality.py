@@ -80,6 +80,11 @@ MODELS = {
     "cgan": (GANGenerator, {"conditional": True}),
     "conv-cvae": (VAEGenerator, {"architecture": "conv", "conditional": True}),
     "conv-cgan": (GANGenerator, {"architecture": "conv", "conditional": True}),
+    # ex-post latent samplers and larger latents of the VAE
+    "vae-gmm": (VAEGenerator, {"latent_sampler": "gmm10"}),
+    "conv-vae-16": (VAEGenerator, {"architecture": "conv", "latent_dim": 16}),
+    "conv-vae-16-gmm": (VAEGenerator, {"architecture": "conv", "latent_dim": 16,
+                                       "latent_sampler": "gmm10"}),
     # the stable-GAN options (GANGenerator's loss, spectral_norm, ema, ...)
     "gan-ema": (GANGenerator, {"ema": 0.999}),
     "gan-hinge": (GANGenerator, {"loss": "hinge", "spectral_norm": True, "ema": 0.999}),
@@ -91,6 +96,13 @@ MODELS = {
     "conv-gan-wgan": (GANGenerator, {"architecture": "conv", "loss": "wgan-gp", "ema": 0.999,
                                      "learning_rate": 1e-4, "beta_1": 0.0, "beta_2": 0.9}),
 }
+
+
+def _built(params):
+    """The parameters, with the name "gmm10" made a 10-component GaussianMixture."""
+    from sklearn.mixture import GaussianMixture
+
+    return {k: GaussianMixture(10) if v == "gmm10" else v for k, v in params.items()}
 
 
 def summarise(rows):
@@ -224,7 +236,7 @@ def main(argv=None):
                 print(f"{model_name} seed {seed}: reused from {rows_path}: "
                       + ", ".join(f"{k} {v:.4g}" for k, v in recorded[key].items()), flush=True)
                 continue
-            est = cls(epochs=epochs, random_state=seed, **extra)
+            est = cls(epochs=epochs, random_state=seed, **_built(extra))
             est.fit(x_train, y_train)  # y is ignored by unconditional models
             fit_s = time.perf_counter() - t
             asked = np.arange(args.n_samples) % 10 if est.conditional else None
