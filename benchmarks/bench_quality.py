@@ -60,7 +60,10 @@ import _common  # noqa: E402  (this checkout's mnistgen first)
 
 from mnistgen import GANGenerator, VAEGenerator  # noqa: E402
 from mnistgen import metrics  # noqa: E402
-from mnistgen.datasets import load_mnist  # noqa: E402
+from mnistgen.datasets import load_fashion_mnist, load_mnist  # noqa: E402
+
+#: --dataset: the loader, and the shipped classifier of mnistgen.metrics that judges it.
+DATASETS = {"mnist": load_mnist, "fashion-mnist": load_fashion_mnist}
 
 BENCH = _common.BENCH
 #: Epochs after which peer_gan_torch.py saves samples.
@@ -95,6 +98,12 @@ MODELS = {
                                        "loss": "hinge", "spectral_norm": True, "ema": 0.999}),
     "conv-gan-wgan": (GANGenerator, {"architecture": "conv", "loss": "wgan-gp", "ema": 0.999,
                                      "learning_rate": 1e-4, "beta_1": 0.0, "beta_2": 0.9}),
+    "conv-gan-wide-ema": (GANGenerator, {"architecture": "conv", "conv_filters": (64, 128),
+                                         "ema": 0.999}),
+    "conv-gan-sn-ttur": (GANGenerator, {"architecture": "conv", "loss": "hinge",
+                                        "spectral_norm": True, "ema": 0.999, "beta_1": 0.0,
+                                        "beta_2": 0.9, "generator_learning_rate": 1e-4,
+                                        "discriminator_learning_rate": 4e-4}),
 }
 
 
@@ -185,6 +194,9 @@ def main(argv=None):
                         help="GAN epochs (default: GANGenerator's default)")
     parser.add_argument("--epochs", nargs="*", default=[], metavar="MODEL=N",
                         help="epochs of one model, overriding --epochs-vae/--epochs-gan")
+    parser.add_argument("--dataset", choices=sorted(DATASETS), default="mnist",
+                        help="the data (Fashion-MNIST through MNISTGEN_FASHION_MNIST_PATH or "
+                             "Keras), judged by its shipped classifier")
     parser.add_argument("--n-train", type=int, default=60000, help="training images used")
     parser.add_argument("--n-samples", type=int, default=10000, help="samples scored per model")
     parser.add_argument("--peer-npz", nargs="*", default=[], metavar="NAME=PATH",
@@ -200,16 +212,18 @@ def main(argv=None):
     print("command: python " + " ".join(shlex.quote(a) for a in sys.argv), flush=True)
     os.makedirs(args.out, exist_ok=True)
 
-    (x_train, y_train), (x_test, _) = load_mnist()
+    (x_train, y_train), (x_test, _) = DATASETS[args.dataset]()
     x_train, y_train = x_train[: args.n_train], y_train[: args.n_train]
     t0 = time.perf_counter()
-    ref_feats = metrics.reference_features(x_test)
+    judge = metrics.load_classifier(args.dataset)
+    ref_feats = metrics.reference_features(x_test, classifier=judge)
+    title = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}[args.dataset]
 
     table = []
-    real_rows = [("MNIST test set (vs itself)", x_test), ("MNIST train, first 10,000", x_train[:10000])]
+    real_rows = [(f"{title} test set (vs itself)", x_test), (f"{title} train, first 10,000", x_train[:10000])]
     for name, images in real_rows:
-        table.append((name, 1, summarise([metrics.evaluate(images, ref_feats)])))
-    save_grid(x_test, os.path.join(args.out, "real_test.png"), "MNIST test images")
+        table.append((name, 1, summarise([metrics.evaluate(images, ref_feats, classifier=judge)])))
+    save_grid(x_test, os.path.join(args.out, "real_test.png"), f"{title} test images")
 
     gan_epochs = args.epochs_gan if args.epochs_gan is not None else GANGenerator().epochs
     model_epochs = {}
@@ -231,6 +245,8 @@ def main(argv=None):
             epochs = model_epochs.get(
                 model_name, args.epochs_vae if cls is VAEGenerator else gan_epochs)
             key = f"{model_name} epochs={epochs} seed={seed} n_train={len(x_train)} n_samples={args.n_samples}"
+            if args.dataset != "mnist":
+                key += f" dataset={args.dataset}"
             if args.reuse_rows and key in recorded:
                 rows.append(recorded[key])
                 print(f"{model_name} seed {seed}: reused from {rows_path}: "
@@ -241,7 +257,7 @@ def main(argv=None):
             fit_s = time.perf_counter() - t
             asked = np.arange(args.n_samples) % 10 if est.conditional else None
             samples = est.sample(args.n_samples, y=asked, random_state=10_000 + seed)
-            row = metrics.evaluate(samples, ref_feats, labels=asked)
+            row = metrics.evaluate(samples, ref_feats, labels=asked, classifier=judge)
             row["s/epoch"] = fit_s / epochs
             if cls is VAEGenerator and not est.conditional:
                 row["neg. ELBO (nats)"] = -est.score(x_test)
@@ -284,7 +300,7 @@ def main(argv=None):
         if isinstance(spec, tuple):
             spec, elbo = f"{spec[0]}={spec[1]}", spec[2]
         name, samples = load_peer(spec)
-        row = metrics.evaluate(samples[: args.n_samples], ref_feats)
+        row = metrics.evaluate(samples[: args.n_samples], ref_feats, classifier=judge)
         if elbo is not None:
             row["neg. ELBO (nats)"] = elbo
         slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")

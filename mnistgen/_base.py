@@ -93,7 +93,7 @@ class BaseGenerator(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
+        X : array-like of shape (n_samples, H, W), (n_samples, H, W, C) or (n_samples, H*W)
             Training images: uint8 (or other integers) in 0-255, or floats
             in [0, 1].
         y : array-like of shape (n_samples,) of int, default=None
@@ -107,7 +107,7 @@ class BaseGenerator(BaseEstimator):
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, self.epochs, resume=self.warm_start)
+        return self._fit(X, y, self.epochs, resume=self.warm_start, validate=self.early_stopping)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -117,7 +117,7 @@ class BaseGenerator(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
+        X : array-like of shape (n_samples, H, W), (n_samples, H, W, C) or (n_samples, H*W)
             Training images, as in :meth:`fit`.
         y : array-like of shape (n_samples,) of int, default=None
             Class labels, required when ``conditional=True`` (the first
@@ -224,9 +224,14 @@ class BaseGenerator(BaseEstimator):
             persistence.import_state(self, meta, files, source="<pickle>")
 
     # -- training ------------------------------------------------------------
-    def _fit(self, X, y, epochs, resume):
-        """Train ``epochs`` epochs, from the current state if ``resume`` and fitted."""
+    def _fit(self, X, y, epochs, resume, validate=False):
+        """Train ``epochs`` epochs, from the current state if ``resume`` and fitted.
+
+        With ``validate``, hold out ``validation_fraction`` of the rows and
+        stop early on their score (see :mod:`mnistgen._early_stopping`).
+        """
         from ._distribute import strategy_scope
+        from ._fit_loop import train
 
         resume = bool(resume) and self.__sklearn_is_fitted__()
         self._check_combination(resume)
@@ -239,9 +244,24 @@ class BaseGenerator(BaseEstimator):
         with strategy_scope(self.distribute_strategy):
             if not resume:
                 self._initialize(image_shape, row_shape)
-            self._train(X, labels, epochs)
+            monitor = None
+            if validate:
+                X, labels, monitor = self._monitor(X, labels)
+            train(self, X, labels, epochs, monitor)
+        if monitor is not None:
+            self.best_epoch_, self.best_validation_score_ = monitor.best_epoch, monitor.best
         self._after_training(X, labels)
         return self
+
+    def _monitor(self, X, labels):
+        """Hold out validation rows; return the training part and an early-stopping monitor."""
+        from ._early_stopping import EarlyStopping, split_validation
+
+        seed = int(np.random.SeedSequence([self._seed, self.n_iter_, 1]).generate_state(1)[0])
+        X, labels, X_val, labels_val = split_validation(X, labels, self.validation_fraction, seed)
+        name, score = self._validation_score(X, X_val, labels_val)
+        self.history_.setdefault(name, [float("nan")] * self.n_iter_)
+        return X, labels, EarlyStopping(name, score, self.n_iter_no_change, self.tol, self.n_iter_)
 
     def _initialize(self, image_shape, row_shape):
         from ._distribute import current_strategy
@@ -274,35 +294,6 @@ class BaseGenerator(BaseEstimator):
         variables = [v for name in self._network_attributes for v in getattr(self, name).weights]
         return variables + [v for name in self._optimizer_networks
                             for v in getattr(self, name).variables]
-
-    def _train(self, X, labels, epochs):
-        """Run ``epochs`` epochs, extending ``history_`` (see :mod:`mnistgen._fit_loop`)."""
-        from ._compilation import current_compile_options
-        from ._distribute import distributed, place
-        from ._fit_loop import EpochGuard, run_epochs
-        from ._pipeline import make_dataset
-
-        # A fresh, reproducible pair of seeds for each call: the same
-        # random_state and data give the same run, and successive calls
-        # (partial_fit, warm_start) do not repeat one another's shuffles.
-        shuffle_seed, noise_seed = np.random.SeedSequence([self._seed, self.n_iter_]).generate_state(2)
-        place(self)
-        for name in self._optimizer_networks:
-            getattr(self, name).learning_rate = self._learning_rates()[name]
-        dataset, steps_per_epoch = make_dataset(
-            X, self.batch_size, int(shuffle_seed) % (2**31 - 1), self._trainer.noise_dim, epochs=epochs,
-            noise_seed=int(noise_seed) % (2**31 - 1), labels=labels, grouped=not distributed(),
-            steps_per_call=current_compile_options().steps_per_call,
-        )
-        guard = EpochGuard(self._state_variables(), self._trainer.log_names, self._record_epoch)
-        for callback in self.callbacks or []:
-            if hasattr(callback, "set_estimator"):
-                callback.set_estimator(self)
-        outcome = run_epochs(self._trainer, dataset, steps_per_epoch, epochs, guard,
-                             self.callbacks or [], self.verbose)
-        if outcome.interrupted:
-            self.__dict__.pop("_trainer", None)
-        outcome.report(self.n_iter_, self.on_divergence)
 
     def _learning_rates(self):
         """The learning rate of each optimizer (one ``learning_rate`` for all)."""

@@ -3,9 +3,11 @@
 :func:`run_epochs` hands the input pipeline to the trainer's
 ``keras.Model.fit`` and reports how it ended. :class:`EpochGuard`, the first
 callback, keeps the last good state: at the end of every epoch whose logs
-are all finite it passes them to ``on_epoch`` (the estimator records them in
+are all finite it adds the validation score of an early-stopping monitor
+(if any), passes them to ``on_epoch`` (the estimator records them in
 ``history_`` and ``n_iter_``) and copies the variables (weights, batch-norm
-statistics, optimizer state). An epoch with a NaN or infinite log stops
+statistics, optimizer state). :func:`train` puts it all together for an
+estimator. An epoch with a NaN or infinite log stops
 training; after it, or after Ctrl-C, the last good state is put back.
 """
 import contextlib
@@ -18,7 +20,7 @@ from ._backend import get_keras
 
 keras = get_keras()
 
-__all__ = ["EpochGuard", "Outcome", "quiet_keras_retracing", "run_epochs"]
+__all__ = ["EpochGuard", "Outcome", "quiet_keras_retracing", "run_epochs", "train"]
 
 
 @dataclasses.dataclass
@@ -62,11 +64,12 @@ class Outcome:
 class EpochGuard(keras.callbacks.Callback):
     """Record finished epochs and keep the last good state (see module docs)."""
 
-    def __init__(self, variables, log_names, on_epoch):
+    def __init__(self, variables, log_names, on_epoch, monitor=None):
         super().__init__()
         self.variables = list(variables)
         self.log_names = tuple(log_names)
         self.on_epoch = on_epoch
+        self.monitor = monitor
         self.diverged = None
         self._good = None
 
@@ -80,6 +83,11 @@ class EpochGuard(keras.callbacks.Callback):
             self.diverged = bad[0]
             self.model.stop_training = True
             return
+        if self.monitor is not None:
+            # the score lands in the logs the later callbacks (progress bar) see
+            logs[self.monitor.name], stop = self.monitor.update(self.variables)
+            values[self.monitor.name] = logs[self.monitor.name]
+            self.model.stop_training = self.model.stop_training or stop
         self.on_epoch(values)
         self._good = [v.numpy() for v in self.variables]
 
@@ -119,6 +127,45 @@ def quiet_keras_retracing():
         yield
     finally:
         logger.removeFilter(quiet)
+
+
+def train(est, X, labels, epochs, monitor=None):
+    """Train estimator ``est`` ``epochs`` epochs on rows ``X``, extending its ``history_``.
+
+    Builds the input pipeline (:mod:`mnistgen._pipeline`) with a fresh,
+    reproducible pair of seeds for each call, so that the same
+    ``random_state`` and data give the same run and successive calls
+    (``partial_fit``, ``warm_start``) do not repeat one another's shuffles;
+    runs the epochs under an :class:`EpochGuard` (with the early-stopping
+    ``monitor`` of :mod:`mnistgen._early_stopping`, if any) and reports how
+    they ended.
+    """
+    import numpy as np
+
+    from ._compilation import current_compile_options
+    from ._distribute import distributed, place
+    from ._pipeline import make_dataset
+
+    shuffle_seed, noise_seed = np.random.SeedSequence([est._seed, est.n_iter_]).generate_state(2)
+    place(est)
+    for name in est._optimizer_networks:
+        getattr(est, name).learning_rate = est._learning_rates()[name]
+    dataset, steps_per_epoch = make_dataset(
+        X, est.batch_size, int(shuffle_seed) % (2**31 - 1), est._trainer.noise_dim, epochs=epochs,
+        noise_seed=int(noise_seed) % (2**31 - 1), labels=labels, grouped=not distributed(),
+        steps_per_call=current_compile_options().steps_per_call,
+    )
+    guard = EpochGuard(est._state_variables(), est._trainer.log_names, est._record_epoch, monitor)
+    for callback in est.callbacks or []:
+        if hasattr(callback, "set_estimator"):
+            callback.set_estimator(est)
+    outcome = run_epochs(est._trainer, dataset, steps_per_epoch, epochs, guard,
+                         est.callbacks or [], est.verbose)
+    if outcome.interrupted:
+        est.__dict__.pop("_trainer", None)
+    if monitor is not None:
+        monitor.restore(guard.variables)
+    outcome.report(est.n_iter_, est.on_divergence)
 
 
 def run_epochs(trainer, dataset, steps_per_epoch, epochs, guard, callbacks=(), verbose=0):

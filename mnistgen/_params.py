@@ -92,6 +92,10 @@ COMMON_CONSTRAINTS = {
     "conditional": ["boolean"],
     "on_divergence": [StrOptions({"raise", "restore"})],
     "distribute_strategy": [None, _Strategy()],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0.0, 1.0, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0.0, None, closed="left")],
 }
 
 

@@ -14,6 +14,7 @@ __all__ = [
     "image_layout",
     "check_labels",
     "check_conv_shape",
+    "describe_size",
     "labels_to_indices",
     "one_hot",
     "to_unit_float",
@@ -69,21 +70,23 @@ def image_layout(shape):
     Parameters
     ----------
     shape : tuple of int
-        Shape of an image array: ``(n, H, W)``, ``(n, H, W, 1)`` or
+        Shape of an image array: ``(n, H, W)``, ``(n, H, W, C)`` or
         ``(n, H*W)``.
 
     Returns
     -------
     image_shape : tuple of int
-        ``(H, W)``. For flat rows of ``d`` pixels, ``(s, s)`` when ``d`` is a
-        perfect square ``s*s`` and ``(1, d)`` otherwise.
+        ``(H, W)`` for greyscale images (``(n, H, W)``, ``(n, H, W, 1)``);
+        ``(H, W, C)`` for images of ``C > 1`` channels (RGB: 3). For flat
+        rows of ``d`` pixels, ``(s, s)`` when ``d`` is a perfect square
+        ``s*s`` and ``(1, d)`` otherwise.
     row_shape : tuple of int
         ``shape[1:]``: the shape one image has in the caller's layout.
 
     Raises
     ------
     ValueError
-        For any other number of dimensions or for colour images.
+        For any other number of dimensions.
     """
     ndim = len(shape)
     if ndim == 2:
@@ -93,20 +96,19 @@ def image_layout(shape):
     elif ndim == 3:
         image_shape = tuple(shape[1:])
     elif ndim == 4:
-        if shape[3] != 1:
-            raise ValueError(
-                f"Expected single-channel images of shape (n, H, W, 1), got "
-                f"shape {tuple(shape)} with {shape[3]} channels: colour images "
-                "are not supported; convert them to greyscale first."
-            )
-        image_shape = tuple(shape[1:3])
+        image_shape = tuple(shape[1:3]) if shape[3] == 1 else tuple(shape[1:])
     else:
         raise ValueError(
-            "Expected images as an array of shape (n, H, W), (n, H, W, 1) or "
+            "Expected images as an array of shape (n, H, W), (n, H, W, C) or "
             f"(n, H*W), got an array with {ndim} dimension(s) and shape "
             f"{tuple(shape)}."
         )
     return image_shape, tuple(shape[1:])
+
+
+def describe_size(image_shape):
+    """``"28x28"`` for ``(28, 28)``, ``"32x32x3"`` for ``(32, 32, 3)``."""
+    return "x".join(str(int(s)) for s in image_shape)
 
 
 def check_images(X, *, image_shape=None, what="X", convert=True):
@@ -114,7 +116,7 @@ def check_images(X, *, image_shape=None, what="X", convert=True):
 
     Parameters
     ----------
-    X : array-like of shape (n, H, W), (n, H, W, 1) or (n, H*W)
+    X : array-like of shape (n, H, W), (n, H, W, C) or (n, H*W)
         Images. Integer arrays hold pixel values 0-255 (uint8 is the usual
         type) and are divided by 255; float arrays must already lie in
         [0, 1]; booleans count as 0 and 1.
@@ -146,7 +148,7 @@ def check_images(X, *, image_shape=None, what="X", convert=True):
     arr = _as_numeric_array(X, what)
     if arr.ndim == 0 or arr.ndim == 1:
         raise ValueError(
-            f"Expected {what} to be images of shape (n, H, W), (n, H, W, 1) or "
+            f"Expected {what} to be images of shape (n, H, W), (n, H, W, C) or "
             f"(n, H*W), got a {arr.ndim}-D array of shape {arr.shape}. "
             "Reshape a single image with X.reshape(1, -1)."
         )
@@ -171,21 +173,21 @@ def check_images(X, *, image_shape=None, what="X", convert=True):
 
 
 def _check_fitted_shape(shape, found, image_shape, what):
-    """Check images of array ``shape`` (``found`` = (H, W)) against the fitted size."""
+    """Check images of array ``shape`` (``found`` = image shape) against the fitted size."""
     n_pixels = int(np.prod(shape[1:]))
     expected = int(np.prod(image_shape))
     if n_pixels != expected:
         raise ValueError(
             f"{what} has {n_pixels} pixels per image (shape {shape}), "
             f"but this estimator was fitted on images of "
-            f"{image_shape[0]}x{image_shape[1]} = {expected} pixels "
+            f"{describe_size(image_shape)} = {expected} pixels "
             f"(n_features_in_ = {expected}): X has {n_pixels} features, "
             f"but is expecting {expected} features as input."
         )
     if len(shape) > 2 and found != tuple(image_shape):
         raise ValueError(
-            f"{what} holds images of {found[0]}x{found[1]} pixels, but this "
-            f"estimator was fitted on {image_shape[0]}x{image_shape[1]} images."
+            f"{what} holds images of {describe_size(found)} pixels, but this "
+            f"estimator was fitted on {describe_size(image_shape)} images."
         )
     return tuple(image_shape)
 
@@ -420,13 +422,17 @@ def check_conv_shape(image_shape, filters):
         If ``H`` or ``W`` is not divisible by ``2**k`` (4 for two stages).
     """
     factor = 2 ** len(filters)
-    height, width = (int(s) for s in image_shape)
+    height, width = (int(s) for s in image_shape[:2])
     if height % factor or width % factor:
+        down = [max(factor, s // factor * factor) for s in (height, width)]
+        up = [-(-s // factor) * factor for s in (height, width)]
+        sizes = sorted({tuple(down), tuple(up)})
+        nearest = " and ".join(f"{h}x{w}" for h, w in sizes)
         raise ValueError(
             f"architecture='conv' halves the image size {len(filters)} time(s) "
             f"(once per entry of conv_filters={tuple(filters)}), so the image "
             f"height and width must be divisible by {factor}; got images of "
-            f"{height}x{width}. Pad or crop the images, or use "
-            "architecture='mlp'."
+            f"{height}x{width}. The nearest sizes that work are {nearest}: "
+            "pad or crop the images, or use architecture='mlp'."
         )
     return height // factor, width // factor

@@ -1,12 +1,18 @@
-"""The ``mnistgen`` command line: train a model on MNIST, or sample from one.
+"""The ``mnistgen`` command line: train a model, sample from it, evaluate it.
 
 Examples::
 
     mnistgen train vae --epochs 5 --out runs/vae
     mnistgen sample runs/vae/model.mnistgen -n 64 --out grid.png
+    mnistgen evaluate runs/vae/model.mnistgen --data mnist
     mnistgen train gan --architecture conv --conditional --epochs 20 --out runs/cgan
     mnistgen train gan --architecture conv --loss hinge --spectral-norm --ema 0.999 --out runs/sgan
     mnistgen sample runs/cgan/model.mnistgen --label 7 --out sevens.png
+    mnistgen train vae --data fashion-mnist --early-stopping --epochs 100 --out runs/fashion
+    mnistgen train vae --data my_scans/ --architecture conv --out runs/scans
+
+Every usage or input error prints one line, ``mnistgen: error: ...``, to
+stderr and exits with status 2.
 """
 import argparse
 import json
@@ -16,28 +22,65 @@ import time
 
 __all__ = ["main"]
 
+#: Names ``--data`` takes for Keras's data sets (anything else is a path).
+DATASETS = ("mnist", "fashion-mnist")
+
+
+class _UsageError(Exception):
+    """A command-line usage error (argparse's), reported as ``main``'s others are."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise _UsageError(f"{message} (see {self.prog} --help)")
+
 
 def _parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mnistgen",
-        description="Train the report's GAN or VAE on MNIST, or sample from a saved model.",
+        description="Train the report's GAN or VAE on MNIST or your own images, sample "
+                    "from a saved model, or evaluate it.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_train(sub)
+    sample = sub.add_parser("sample", help="draw a PNG grid of samples from a saved model")
+    sample.add_argument("model_path", help="a file written by 'mnistgen train' or est.save()")
+    sample.add_argument("-n", "--n-samples", type=int, default=64, help="number of images (default 64)")
+    sample.add_argument("--random-state", type=int, default=None, help="seed of the noise")
+    sample.add_argument("--label", type=int, default=None,
+                        help="conditional models: the class to draw (default: classes in "
+                             "their training proportions)")
+    sample.add_argument("--out", default="samples.png", help="PNG file to write (default samples.png)")
+    _add_evaluate(sub)
+    return parser
 
+
+def _add_data_options(parser, split):
+    parser.add_argument("--data", default=None, metavar="PATH",
+                        help="'mnist' or 'fashion-mnist' (Keras's data sets, the %s split), "
+                             "a folder of images (one sub-folder per class) or an .npy/.npz "
+                             "file; default mnist" % split)
+    parser.add_argument("--mnist", default=None, help="path of a Keras-format mnist.npz")
+    parser.add_argument("--images-key", default=None, help="array name of the images in an .npz")
+    parser.add_argument("--labels-key", default=None, help="array name of the labels in an .npz")
+
+
+def _add_train(sub):
     train = sub.add_parser(
         "train",
-        help="train a model on MNIST and write the model, a sample grid and loss curves",
-        description="Train on the MNIST training images. MNIST is read from --mnist, "
-        "else from $MNISTGEN_MNIST_PATH, else downloaded through Keras.",
+        help="train a model and write the model, a sample grid and loss curves",
+        description="Train on MNIST's training images (read from --mnist, else from "
+        "$MNISTGEN_MNIST_PATH, else downloaded through Keras) or on --data.",
     )
     train.add_argument("model", choices=["vae", "gan"], help="which model to train")
+    _add_data_options(train, "training")
     train.add_argument("--epochs", type=int, default=None, help="epochs (default: the estimator's)")
     train.add_argument("--batch-size", type=int, default=None, help="batch size (default: the report's)")
     train.add_argument("--latent-dim", type=int, default=None, help="latent size (default: the report's)")
     train.add_argument("--architecture", choices=["mlp", "conv"], default=None,
                        help="'mlp' (the report's, default) or 'conv' (DCGAN-style / convolutional VAE)")
     train.add_argument("--conditional", action="store_true",
-                       help="train a class-conditional model on the MNIST labels")
+                       help="train a class-conditional model on the labels")
     train.add_argument("--beta", type=float, default=None,
                        help="VAE only: weight of the KL term (beta-VAE; default 1, the report's)")
     train.add_argument("--loss", choices=["bce", "hinge", "wgan-gp"], default=None,
@@ -47,26 +90,45 @@ def _parser():
     train.add_argument("--ema", type=float, default=None,
                        help="GAN only: sample from a moving average of the generator "
                             "with this momentum (for example 0.999)")
+    train.add_argument("--early-stopping", action="store_true", default=None,
+                       help="hold out --validation-fraction of the images and stop when their "
+                            "score stops improving, keeping the best epoch's weights")
+    train.add_argument("--validation-fraction", type=float, default=None,
+                       help="share of the images held out by --early-stopping (default 0.1)")
+    train.add_argument("--n-iter-no-change", type=int, default=None,
+                       help="epochs without improvement before --early-stopping stops (default 10)")
     train.add_argument("--n-train", type=int, default=None, help="train on the first N images only")
     train.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
-    train.add_argument("--mnist", default=None, help="path of a Keras-format mnist.npz")
     train.add_argument("--out", default="runs/model", help="output folder (default runs/model)")
     train.add_argument("--verbose", type=int, choices=[0, 1, 2], default=None,
                        help="0 silent, 1 progress bar, 2 a line per epoch (default: 1 on a terminal, else 2)")
 
-    sample = sub.add_parser("sample", help="draw a PNG grid of samples from a saved model")
-    sample.add_argument("model_path", help="a file written by 'mnistgen train' or est.save()")
-    sample.add_argument("-n", "--n-samples", type=int, default=64, help="number of images (default 64)")
-    sample.add_argument("--random-state", type=int, default=None, help="seed of the noise")
-    sample.add_argument("--label", type=int, default=None,
-                        help="conditional models: the class to draw (default: classes in "
-                             "their training proportions)")
-    sample.add_argument("--out", default="samples.png", help="PNG file to write (default samples.png)")
-    return parser
+
+def _add_evaluate(sub):
+    evaluate = sub.add_parser(
+        "evaluate", help="print the sample-quality metrics of a saved model against real images",
+        description="Draw samples from a saved model and print mnistgen.metrics' numbers "
+        "against real images (the test split of mnist and fashion-mnist); write a picture "
+        "of samples beside real images.")
+    evaluate.add_argument("model_path", help="a file written by 'mnistgen train' or est.save()")
+    _add_data_options(evaluate, "test")
+    evaluate.add_argument("--classifier", default=None,
+                          help="the metrics' classifier: 'mnist', 'fashion-mnist' or a weights "
+                               "file of mnistgen.metrics.save_classifier_weights (default: the "
+                               "shipped one of --data; for other labelled data one is fitted)")
+    evaluate.add_argument("-n", "--n-samples", type=int, default=10000,
+                          help="samples drawn, and real images used at most (default 10000)")
+    evaluate.add_argument("--random-state", type=int, default=0, help="seed of the noise (default 0)")
+    evaluate.add_argument("--out", default="evaluation.png",
+                          help="PNG of samples beside real images (default evaluation.png)")
+    evaluate.add_argument("--json", default=None, help="also write the metrics to this JSON file")
 
 
 #: Options of ``mnistgen train`` that only the GAN has (GANGenerator parameters).
 _GAN_ONLY = ("loss", "spectral_norm", "ema")
+#: Options of ``mnistgen train`` passed on as estimator parameters when given.
+_PARAMS = ("epochs", "batch_size", "latent_dim", "architecture", "beta", "early_stopping",
+           "validation_fraction", "n_iter_no_change") + _GAN_ONLY
 
 
 def _save_figure(fig, path):
@@ -76,11 +138,30 @@ def _save_figure(fig, path):
     plt.close(fig)
 
 
-def _train(args):
+def _load_data(args, split):
+    """``(images, labels or None, name)`` of ``--data``/``--mnist`` for ``split``."""
+    from . import datasets
+
+    if args.data is not None and args.mnist is not None:
+        raise ValueError("--data and --mnist both name the data: give one.")
+    data = args.data or "mnist"
+    if data in DATASETS:
+        loader = datasets.load_mnist if data == "mnist" else datasets.load_fashion_mnist
+        try:
+            splits = loader(args.mnist) if data == "mnist" else loader()
+        except (OSError, ValueError):
+            raise
+        except Exception as exc:  # Keras's downloader raises a bare Exception offline
+            raise OSError(f"could not download {data} through Keras ({exc}); "
+                          "name a local copy with --data PATH") from exc
+        images, labels = splits[0] if split == "train" else splits[1]
+        return images, labels, data
+    bunch = datasets.load_images(data, images_key=args.images_key, labels_key=args.labels_key)
+    return bunch.data, bunch.target, data
+
+
+def _estimator(args):
     from . import GANGenerator, VAEGenerator
-    from ._params import check_positive_int
-    from .datasets import load_mnist
-    from .plotting import plot_history, plot_images
 
     cls = VAEGenerator if args.model == "vae" else GANGenerator
     params = {"random_state": args.random_state}
@@ -90,27 +171,43 @@ def _train(args):
     gan_only = [f"--{n.replace('_', '-')}" for n in _GAN_ONLY if getattr(args, n) is not None]
     if gan_only and cls is not GANGenerator:
         raise ValueError(f"{', '.join(gan_only)} applies to the GAN only.")
-    for name in ("epochs", "batch_size", "latent_dim", "architecture", "beta") + _GAN_ONLY:
+    for name in _PARAMS:
         if getattr(args, name) is not None:
             params[name] = getattr(args, name)
+    if cls is GANGenerator and args.data == "fashion-mnist":
+        params["validation_features"] = "fashion-mnist"
     params["conditional"] = args.conditional
-    est = cls(**params)
-    (x_train, y_train), _ = load_mnist(args.mnist)
+    return cls(**params)
+
+
+def _train(args):
+    from ._params import check_positive_int
+    from .plotting import plot_history, plot_images
+
+    est = _estimator(args)
+    x_train, y_train, name = _load_data(args, "train")
+    if args.conditional and y_train is None:
+        raise ValueError(f"--conditional needs labels, and {name} has none (a folder needs "
+                         "one sub-folder per class; an .npz a labels array, see --labels-key).")
     if args.n_train is not None:
         check_positive_int("--n-train", args.n_train)
-        x_train, y_train = x_train[: args.n_train], y_train[: args.n_train]
+        x_train = x_train[: args.n_train]
+        y_train = None if y_train is None else y_train[: args.n_train]
     os.makedirs(args.out, exist_ok=True)
-    print(f"Training {cls.__name__} on {len(x_train)} MNIST images for {est.epochs} epochs", flush=True)
+    print(f"Training {type(est).__name__} on {len(x_train)} images of {name} for at most "
+          f"{est.epochs} epochs", flush=True)
     start = time.perf_counter()
     est.fit(x_train, y_train)  # the labels are ignored unless --conditional
     seconds = time.perf_counter() - start
     model_path = est.save(os.path.join(args.out, "model.mnistgen"))
-    _save_figure(plot_images(est.sample(64), n_cols=8, title=f"{cls.__name__}: 64 samples"),
+    _save_figure(plot_images(est.sample(64), n_cols=8, title=f"{type(est).__name__}: 64 samples"),
                  os.path.join(args.out, "samples.png"))
     _save_figure(plot_history(est), os.path.join(args.out, "losses.png"))
     with open(os.path.join(args.out, "history.json"), "w") as fh:
         json.dump({"seconds": seconds, "history": est.history_}, fh, indent=1)
-    print(f"Trained in {seconds:.1f} s. Wrote {model_path}, samples.png, losses.png and "
+    stopped = (f" (early stopping: best epoch {est.best_epoch_} of {est.n_iter_})"
+               if hasattr(est, "best_epoch_") else "")
+    print(f"Trained in {seconds:.1f} s{stopped}. Wrote {model_path}, samples.png, losses.png and "
           f"history.json to {args.out}", flush=True)
 
 
@@ -122,6 +219,58 @@ def _sample(args):
     images = est.sample(args.n_samples, y=args.label, random_state=args.random_state)
     _save_figure(plot_images(images, title=f"{type(est).__name__}: {len(images)} samples"), args.out)
     print(f"Wrote {len(images)} samples to {args.out}", flush=True)
+
+
+def _classifier(args, images, labels, name):
+    """The metrics' classifier for ``evaluate``: named, from a file, shipped or fitted."""
+    from . import metrics
+
+    if args.classifier is not None:
+        if args.classifier not in metrics.SHIPPED_CLASSIFIERS and not os.path.isfile(args.classifier):
+            raise FileNotFoundError(f"--classifier {args.classifier!r}: no such shipped "
+                                    f"classifier ({list(metrics.SHIPPED_CLASSIFIERS)}) or file.")
+        return metrics.load_classifier(args.classifier)
+    if name in DATASETS:
+        return metrics.load_classifier(name)
+    if labels is None:
+        raise ValueError(f"{name} has no labels to fit the metrics' classifier on: pass "
+                         "--classifier (a file of mnistgen.metrics.save_classifier_weights).")
+    print(f"Fitting the metrics' classifier on the {len(images)} labelled images of {name}",
+          flush=True)
+    return metrics.fit_classifier(images, labels)
+
+
+def _evaluate(args):
+    import numpy as np
+
+    from . import metrics
+    from ._params import check_positive_int
+    from .persistence import load
+    from .plotting import plot_images
+
+    n = check_positive_int("--n-samples", args.n_samples)
+    est = load(args.model_path)
+    images, labels, name = _load_data(args, "test")
+    images, labels = images[:n], None if labels is None else labels[:n]
+    classifier = _classifier(args, images, labels, name)
+    asked = est.classes_[np.arange(n) % len(est.classes_)] if est.conditional else None
+    samples = est.sample(n, y=asked, random_state=args.random_state)
+    scores = metrics.evaluate(samples, images, labels=asked, classifier=classifier)
+    print(f"{type(est).__name__} ({args.model_path}): {n} samples against {len(images)} "
+          f"images of {name}")
+    width = max(len(k) for k in scores)
+    for key, value in scores.items():
+        print(f"  {key.ljust(width)}  {value:.4f}")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 6))
+    plot_images(samples[:64], n_cols=8, ax=axes[0], title=f"{type(est).__name__} samples")
+    plot_images(images[:64], n_cols=8, ax=axes[1], title=f"real images ({name})")
+    _save_figure(fig, args.out)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(scores, fh, indent=1)
+    print(f"Wrote {args.out}" + (f" and {args.json}" if args.json else ""), flush=True)
 
 
 def main(argv=None):
@@ -143,18 +292,21 @@ def main(argv=None):
     >>> main(["sample", "no-such-file.mnistgen"])
     2
     """
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except _UsageError as exc:
+        print(f"mnistgen: error: {exc}", file=sys.stderr)
+        return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import matplotlib
 
     matplotlib.use("Agg")
+    commands = {"train": _train, "sample": _sample, "evaluate": _evaluate}
     try:
-        if args.command == "train":
-            _train(args)
-        else:
-            _sample(args)
+        commands[args.command](args)
     except (ValueError, TypeError, OSError) as exc:
-        print(f"mnistgen: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())  # one line
+        print(f"mnistgen: error: {message}", file=sys.stderr)
         return 2
     return 0
 

@@ -2,7 +2,7 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._base import BaseGenerator
 from ._labels import n_classes
@@ -136,6 +136,32 @@ class GANGenerator(BaseGenerator):
     beta_2 : float, default=0.999
         Adam's ``beta_2``, for both networks (the published WGAN-GP setting
         is 0.9, with ``beta_1=0``).
+    early_stopping : bool, default=False
+        If True, :meth:`fit` holds out ``validation_fraction`` of the images
+        (stratified by label for a conditional model) and after every epoch
+        records the Frechet distance between as many samples (a fixed seed;
+        for a conditional model, of the held-out labels) and the held-out
+        images, on the features of ``validation_features``, as
+        ``history_["val_frechet_distance"]`` (shown in the progress bar and
+        seen by ``callbacks``). Training stops once it has not fallen by
+        ``tol`` for ``n_iter_no_change`` epochs and ends with the weights of
+        the best epoch (``best_epoch_``). A GAN's losses say little about
+        its samples; this distance does. :meth:`partial_fit` ignores it.
+    validation_fraction : float, default=0.1
+        Share of the images held out when ``early_stopping`` is on.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement before early stopping stops.
+    tol : float, default=1e-4
+        The least decrease of the distance that is an improvement.
+    validation_features : {"auto", "mnist", "fashion-mnist", "pca"} or keras.Model, default="auto"
+        The features of the validation distance: ``"mnist"`` and
+        ``"fashion-mnist"`` the penultimate layer of the shipped classifier
+        of :mod:`mnistgen.metrics`; ``"pca"`` the first (up to) 64
+        principal components of the training images, which fit any data
+        and need no labels; a classifier of
+        :func:`mnistgen.metrics.fit_classifier` its penultimate layer.
+        ``"auto"`` is ``"mnist"`` for 28x28 greyscale images and ``"pca"``
+        otherwise: pass ``"fashion-mnist"`` for Fashion-MNIST.
 
     Attributes
     ----------
@@ -151,7 +177,13 @@ class GANGenerator(BaseGenerator):
         The two optimizers, kept so that training can resume exactly.
     history_ : dict of list of float
         Per-epoch means over batches: ``"d_loss"``, ``"g_loss"``,
-        ``"d_real"`` (mean D(x)) and ``"d_fake"`` (mean D(G(z))).
+        ``"d_real"`` (mean D(x)) and ``"d_fake"`` (mean D(G(z))); with
+        ``early_stopping`` also ``"val_frechet_distance"``.
+    best_epoch_ : int
+        Only with ``early_stopping``: the epoch (counted as ``n_iter_``)
+        of the lowest validation distance, whose weights the model has.
+    best_validation_score_ : float
+        Only with ``early_stopping``: that lowest distance.
     n_iter_ : int
         Epochs trained so far.
     n_features_in_ : int
@@ -206,6 +238,8 @@ class GANGenerator(BaseGenerator):
         "ema": [None, Interval(Real, 0.0, 1.0, closed="neither")],
         "generator_learning_rate": [None, Interval(Real, 0.0, np.inf, closed="neither")],
         "discriminator_learning_rate": [None, Interval(Real, 0.0, np.inf, closed="neither")],
+        "validation_features": [StrOptions({"auto", "mnist", "fashion-mnist", "pca"}),
+                                HasMethods(["predict", "get_layer"])],
     }
 
     def __init__(
@@ -235,6 +269,11 @@ class GANGenerator(BaseGenerator):
         generator_learning_rate=None,
         discriminator_learning_rate=None,
         beta_2=0.999,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        validation_features="auto",
     ):
         self.latent_dim = latent_dim
         self.generator_units = generator_units
@@ -260,6 +299,11 @@ class GANGenerator(BaseGenerator):
         self.generator_learning_rate = generator_learning_rate
         self.discriminator_learning_rate = discriminator_learning_rate
         self.beta_2 = beta_2
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.validation_features = validation_features
 
     @property
     def _network_attributes(self):
@@ -280,6 +324,21 @@ class GANGenerator(BaseGenerator):
                 "partial_fit cannot add or drop the averaged generator. Fit a "
                 "fresh estimator (warm_start=False)."
             )
+
+    def _validation_score(self, X, X_val, labels_val):
+        """``("val_frechet_distance", score)``: samples against held-out rows."""
+        from ._early_stopping import feature_extractor
+        from .metrics import _frechet_from_features
+
+        extract = feature_extractor(self.validation_features, self.image_shape_, X, self._seed)
+        reference = extract(X_val)
+        asked = None if labels_val is None else self.classes_[labels_val.argmax(axis=1)]
+
+        def score():
+            fake = self.sample(len(X_val), y=asked, random_state=self._seed + 1)
+            return _frechet_from_features(extract(fake.reshape(len(fake), -1)), reference)
+
+        return "val_frechet_distance", score
 
     def _learning_rates(self):
         def rate(own):

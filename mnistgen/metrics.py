@@ -23,12 +23,20 @@ Because the feature network is this small MNIST classifier and not the
 Inception-v3 network, **none of these numbers is comparable to the FID or IS
 numbers reported in papers**; compare them only with each other.
 
+Other data are judged through another classifier, passed to every function
+as ``classifier=``: the shipped Fashion-MNIST one (``"fashion-mnist"``,
+``mnistgen/data/fashion_mnist_classifier.npz``, trained by the same script
+with ``--dataset fashion-mnist``), or one fitted on your own labelled images
+by :func:`fit_classifier` (any size, greyscale or colour). The default,
+``classifier=None``, is the MNIST digit classifier.
+
 All functions accept images in the layouts the estimators accept:
-``(n, 28, 28)``, ``(n, 28, 28, 1)`` or ``(n, 784)``, either integers in
-0-255 (uint8) or floats in [0, 1]. TensorFlow is imported only when the
-classifier is first needed.
+``(n, 28, 28)``, ``(n, 28, 28, 1)`` or ``(n, 784)`` for the MNIST
+classifier, either integers in 0-255 (uint8) or floats in [0, 1].
+TensorFlow is imported only when a classifier is first needed.
 """
 import os
+import weakref
 
 import numpy as np
 
@@ -37,6 +45,7 @@ from ._validation import check_images
 
 __all__ = [
     "build_classifier",
+    "fit_classifier",
     "load_classifier",
     "predict_proba",
     "features",
@@ -54,19 +63,31 @@ __all__ = [
 
 #: Path of the shipped classifier weights (an ``.npz`` of float32 arrays).
 CLASSIFIER_PATH = os.path.join(os.path.dirname(__file__), "data", "mnist_classifier.npz")
+#: The shipped classifiers, by name: their weight files.
+SHIPPED_CLASSIFIERS = {
+    "mnist": CLASSIFIER_PATH,
+    "fashion-mnist": os.path.join(os.path.dirname(__file__), "data", "fashion_mnist_classifier.npz"),
+}
 
-_IMAGE_SHAPE = (28, 28)
 _BATCH = 1000
-_classifier = None  # cached (model, multi-output model), see load_classifier
+_loaded = {}  # shipped classifiers by name, loaded once
+_multi = weakref.WeakKeyDictionary()  # classifier -> its multi-output model
 
 
-def build_classifier():
-    """Build the (untrained) Keras network of the shipped digit classifier.
+def build_classifier(input_shape=(28, 28, 1), n_classes=10):
+    """Build the (untrained) Keras network of the metrics' classifiers.
 
     A small CNN: two 3x3 convolutions with 32 filters, 2x2 max-pooling, two
     3x3 convolutions with 64 filters, 2x2 max-pooling, a dense layer of 128
     ReLU units (the *feature* layer used by :func:`features`), dropout and a
-    10-way softmax. It takes ``(n, 28, 28, 1)`` float images in [0, 1].
+    softmax over the classes. It takes ``input_shape`` float images in [0, 1].
+
+    Parameters
+    ----------
+    input_shape : tuple of int, default=(28, 28, 1)
+        ``(H, W, C)`` of the images, ``H`` and ``W`` at least 12.
+    n_classes : int, default=10
+        Number of classes.
 
     Returns
     -------
@@ -78,12 +99,19 @@ def build_classifier():
     >>> from mnistgen.metrics import build_classifier
     >>> build_classifier().output_shape
     (None, 10)
+    >>> build_classifier((32, 32, 3), n_classes=4).output_shape
+    (None, 4)
     """
     from ._backend import get_keras
 
+    height, width, channels = (int(s) for s in input_shape)
+    if min(height, width) < 12:
+        raise ValueError(
+            f"The metrics' classifier reads images of at least 12x12 pixels, got {height}x{width}."
+        )
     keras = get_keras()
     layers = keras.layers
-    inputs = keras.Input(shape=(28, 28, 1), name="image")
+    inputs = keras.Input(shape=(height, width, channels), name="image")
     x = layers.Conv2D(32, 3, activation="relu", name="conv1")(inputs)
     x = layers.Conv2D(32, 3, activation="relu", name="conv2")(x)
     x = layers.MaxPooling2D(2, name="pool1")(x)
@@ -93,20 +121,21 @@ def build_classifier():
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(128, activation="relu", name="features")(x)
     x = layers.Dropout(0.5, name="dropout")(x)
-    outputs = layers.Dense(10, activation="softmax", name="probs")(x)
+    outputs = layers.Dense(int(n_classes), activation="softmax", name="probs")(x)
     return keras.Model(inputs, outputs, name="mnist_classifier")
 
 
 def save_classifier_weights(model, path):
     """Write a classifier's weights to an ``.npz`` of plain arrays (no pickle).
 
-    The format :func:`load_classifier` reads; the shipped file is written so
-    by ``mnistgen/data/build_mnist_classifier.py``.
+    The format :func:`load_classifier` reads: the weights, the input shape
+    and the number of classes. The shipped files are written so by
+    ``mnistgen/data/build_mnist_classifier.py``.
 
     Parameters
     ----------
     model : keras.Model
-        A network of :func:`build_classifier`.
+        A network of :func:`build_classifier` (or of :func:`fit_classifier`).
     path : str or path-like
         The ``.npz`` file to write.
 
@@ -115,16 +144,18 @@ def save_classifier_weights(model, path):
     >>> import os, tempfile
     >>> from mnistgen.metrics import build_classifier, load_classifier, save_classifier_weights
     >>> path = os.path.join(tempfile.mkdtemp(), "classifier.npz")
-    >>> save_classifier_weights(build_classifier(), path)
-    >>> load_classifier(path).count_params() == build_classifier().count_params()
-    True
+    >>> save_classifier_weights(build_classifier((16, 16, 3), 5), path)
+    >>> load_classifier(path).output_shape
+    (None, 5)
     """
     arrays = {f"w{i:02d}": np.asarray(w, dtype=np.float32) for i, w in enumerate(model.get_weights())}
+    arrays["input_shape"] = np.asarray(model.input_shape[1:], dtype=np.int64)
+    arrays["n_classes"] = np.asarray(model.output_shape[-1], dtype=np.int64)
     np.savez_compressed(path, **arrays)
 
 
 def load_classifier(path=None):
-    """Return the shipped digit classifier, loading and caching it once.
+    """Return a classifier of the metrics: a shipped one (loaded once) or a saved one.
 
     The weights are read with ``numpy.load(..., allow_pickle=False)`` into
     the network of :func:`build_classifier`, so loading never runs pickled
@@ -133,65 +164,147 @@ def load_classifier(path=None):
     Parameters
     ----------
     path : str or path-like, default=None
-        Weights file to load instead of the shipped one (not cached).
+        ``None`` or ``"mnist"``: the shipped MNIST digit classifier;
+        ``"fashion-mnist"``: the shipped Fashion-MNIST one; else a weights
+        file written by :func:`save_classifier_weights` (not cached).
 
     Returns
     -------
     model : keras.Model
-        The classifier: ``(n, 28, 28, 1)`` images in [0, 1] to class
-        probabilities.
+        The classifier: images in [0, 1] to class probabilities.
 
     Examples
     --------
     >>> from mnistgen.metrics import load_classifier
     >>> load_classifier().count_params() < 500_000
     True
+    >>> load_classifier("fashion-mnist").input_shape
+    (None, 28, 28, 1)
     """
-    global _classifier
-    if path is None and _classifier is not None:
-        return _classifier[0]
-    file = CLASSIFIER_PATH if path is None else os.fspath(path)
-    model = build_classifier()
-    with np.load(file, allow_pickle=False) as npz:
-        weights = [npz[f"w{i:02d}"] for i in range(len(npz.files))]
-    model.set_weights(weights)
-    if path is None:
-        from ._backend import get_keras
+    name = "mnist" if path is None else path
+    if isinstance(name, str) and name in SHIPPED_CLASSIFIERS:
+        if name not in _loaded:
+            _loaded[name] = _read_classifier(SHIPPED_CLASSIFIERS[name])
+        return _loaded[name]
+    return _read_classifier(os.fspath(path))
 
-        keras = get_keras()
-        # One pass gives probabilities, the 128 dense features and the 1024
-        # flattened convolutional features.
-        outputs = [model.output, model.get_layer("features").output, model.get_layer("flatten").output]
-        _classifier = (model, keras.Model(model.inputs[0], outputs))
+
+def _read_classifier(file):
+    with np.load(file, allow_pickle=False) as npz:
+        keys = sorted(k for k in npz.files if k.startswith("w"))
+        weights = [npz[k] for k in keys]
+        input_shape = tuple(npz["input_shape"]) if "input_shape" in npz.files else (28, 28, 1)
+        n_classes = int(npz["n_classes"]) if "n_classes" in npz.files else 10
+    model = build_classifier(input_shape, n_classes)
+    model.set_weights(weights)
     return model
 
 
-def _networks():
-    load_classifier()
-    return _classifier
+def fit_classifier(X, y, *, epochs=10, batch_size=128, random_state=0, verbose=0):
+    """Fit a classifier of the metrics on your own labelled images, in one call.
+
+    Trains the network of :func:`build_classifier` for the images' size and
+    the classes of ``y`` with random shifts of up to 2 pixels, Adam and a
+    cosine-decayed learning rate (the shipped classifiers' recipe). Pass it
+    as ``classifier=`` to any metric, or save it
+    (:func:`save_classifier_weights`) for ``mnistgen evaluate --classifier``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, H, W), (n, H, W, C) or (n, H*W)
+        Real images (uint8 0-255 or floats in [0, 1]), at least 12x12.
+    y : array-like of shape (n,) of int
+        Class labels 0 to ``K - 1``.
+    epochs, batch_size : int, default=10, 128
+    random_state : int, default=0
+        Seed of the weights, shuffles and shifts.
+    verbose : int, default=0
+        Keras's progress output.
+
+    Returns
+    -------
+    model : keras.Model
+        The trained classifier, ``K`` outputs.
+
+    Examples
+    --------
+    >>> from mnistgen.metrics import fit_classifier, predict_proba
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.arange(64) % 2
+    >>> X = (rng.random((64, 16, 16, 3)) < 0.2 + 0.6 * y[:, None, None, None]).astype(np.float32)
+    >>> classifier = fit_classifier(X, y, epochs=3)
+    >>> predict_proba(X[:4], classifier=classifier).shape
+    (4, 2)
+    """
+    from ._backend import get_keras
+    from ._validation import check_labels
+
+    epochs = check_positive_int("epochs", epochs)
+    batch_size = check_positive_int("batch_size", batch_size)
+    flat, image_shape, _ = check_images(X)
+    labels = check_labels(y, len(flat))
+    if labels.min() < 0:
+        raise ValueError(f"y must hold class labels 0 to K-1, got {labels.min()}.")
+    shape = _hwc(image_shape)
+    keras = get_keras()
+    keras.utils.set_random_seed(int(random_state))
+    model = build_classifier(shape, int(labels.max()) + 1)
+    shift = keras.layers.RandomTranslation(2 / shape[0], 2 / shape[1], fill_mode="constant",
+                                           seed=int(random_state))
+    inputs = keras.Input(shape=shape)
+    trainer = keras.Model(inputs, model(shift(inputs)))
+    steps = epochs * int(np.ceil(len(flat) / batch_size))
+    trainer.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps)),
+                    loss="sparse_categorical_crossentropy")
+    trainer.fit(flat.reshape((-1,) + shape), labels, batch_size=batch_size, epochs=epochs,
+                verbose=verbose)
+    return model
 
 
-def _check(images, what="images", min_samples=1):
-    """Validate 28x28 images; return them as float32 (n, 28, 28, 1)."""
+def _hwc(image_shape):
+    return tuple(int(s) for s in image_shape) + (() if len(image_shape) == 3 else (1,))
+
+
+def _networks(classifier=None):
+    """The multi-output model of a classifier (shipped MNIST one by default)."""
+    model = load_classifier() if classifier is None else (
+        load_classifier(classifier) if isinstance(classifier, (str, os.PathLike)) else classifier)
+    if model not in _multi:
+        from ._backend import get_keras
+
+        # One pass gives probabilities, the 128 dense features and the
+        # flattened convolutional features.
+        outputs = [model.output, model.get_layer("features").output, model.get_layer("flatten").output]
+        _multi[model] = get_keras().Model(model.inputs[0], outputs)
+    return model, _multi[model]
+
+
+def _check(images, what="images", min_samples=1, classifier=None):
+    """Validate images of the classifier's size; return them as float32 (n, H, W, C)."""
+    model = _networks(classifier)[0]
+    expected = tuple(model.input_shape[1:])
     flat, image_shape, _ = check_images(images, what=what)
-    if tuple(image_shape) != _IMAGE_SHAPE:
+    if _hwc(image_shape) != expected:
+        from ._validation import describe_size
+
+        wanted = describe_size(expected if expected[2] > 1 else expected[:2])
         raise ValueError(
-            f"{what} must be 28x28 MNIST-sized images (shape (n, 28, 28), "
-            f"(n, 28, 28, 1) or (n, 784)), got images of "
-            f"{image_shape[0]}x{image_shape[1]} pixels (array shape "
-            f"{np.shape(images)}). The metrics' classifier only reads 28x28 images."
+            f"{what} must be {wanted} images to be read by this classifier, got images of "
+            f"{describe_size(image_shape)} pixels (array shape {np.shape(images)}). "
+            "For other data, fit a classifier on it with mnistgen.metrics.fit_classifier "
+            "and pass it as classifier=."
         )
     if flat.shape[0] < min_samples:
         raise ValueError(
             f"{what} holds {flat.shape[0]} image(s), but at least {min_samples} "
             "are needed here."
         )
-    return flat.reshape(-1, 28, 28, 1)
+    return flat.reshape((-1,) + expected)
 
 
-def _outputs(x):
+def _outputs(x, classifier=None):
     """(proba, dense features, L2-normalised conv features) of checked images."""
-    net = _networks()[1]
+    net = _networks(classifier)[1]
     chunks = [net(x[i : i + _BATCH], training=False) for i in range(0, len(x), _BATCH)]
     proba, dense, conv = (
         np.concatenate([np.asarray(c[j]) for c in chunks], axis=0).astype(np.float64) for j in range(3)
@@ -200,13 +313,15 @@ def _outputs(x):
     return proba, dense, conv
 
 
-def predict_proba(images):
+def predict_proba(images, classifier=None):
     """Class probabilities p(y|x) of the shipped classifier.
 
     Parameters
     ----------
     images : array-like of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784)
         uint8 images in 0-255 or floats in [0, 1].
+    classifier : keras.Model or str, default=None
+        Reads the images: None (MNIST's), a name or file of :func:`load_classifier`, or a model.
 
     Returns
     -------
@@ -221,10 +336,10 @@ def predict_proba(images):
     >>> bool((predict_proba(x_test[:200]).argmax(axis=1) == y_test[:200]).mean() > 0.95)
     True
     """
-    return _outputs(_check(images))[0]
+    return _outputs(_check(images, classifier=classifier), classifier)[0]
 
 
-def features(images):
+def features(images, classifier=None):
     """Penultimate-layer (128 ReLU units) features of the shipped classifier.
 
     These are the features :func:`frechet_distance` and
@@ -234,6 +349,8 @@ def features(images):
     ----------
     images : array-like of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784)
         uint8 images in 0-255 or floats in [0, 1].
+    classifier : keras.Model or str, default=None
+        Reads the images: None (MNIST's), a name or file of :func:`load_classifier`, or a model.
 
     Returns
     -------
@@ -247,10 +364,10 @@ def features(images):
     >>> features(x_test[:10]).shape
     (10, 128)
     """
-    return _outputs(_check(images))[1]
+    return _outputs(_check(images, classifier=classifier), classifier)[1]
 
 
-def classifier_score(images, eps=1e-12):
+def classifier_score(images, eps=1e-12, classifier=None):
     """Inception-score analogue on the MNIST classifier: exp(E_x KL(p(y|x) || p(y))).
 
     High when each image is classified confidently (sharp p(y|x)) *and* the
@@ -268,6 +385,8 @@ def classifier_score(images, eps=1e-12):
         uint8 images in 0-255 or floats in [0, 1].
     eps : float, default=1e-12
         Floor on probabilities inside the logarithms.
+    classifier : keras.Model or str, default=None
+        Reads the images: None (MNIST's), a name or file of :func:`load_classifier`, or a model.
 
     Returns
     -------
@@ -285,7 +404,7 @@ def classifier_score(images, eps=1e-12):
     >>> round(classifier_score(np.repeat(x_test[:1], 50, axis=0)), 2)
     1.0
     """
-    p = predict_proba(images)
+    p = predict_proba(images, classifier)
     return _score_from_proba(p, eps)
 
 
@@ -295,13 +414,15 @@ def _score_from_proba(p, eps=1e-12):
     return float(np.clip(np.exp(kl.mean()), 1.0, 10.0))
 
 
-def class_counts(images):
+def class_counts(images, classifier=None):
     """Number of images the classifier assigns to each digit 0-9.
 
     Parameters
     ----------
     images : array-like of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784)
         uint8 images in 0-255 or floats in [0, 1].
+    classifier : keras.Model or str, default=None
+        Reads the images: None (MNIST's), a name or file of :func:`load_classifier`, or a model.
 
     Returns
     -------
@@ -316,11 +437,11 @@ def class_counts(images):
     >>> int(class_counts(x_test[:100]).sum())
     100
     """
-    pred = predict_proba(images).argmax(axis=1)
-    return np.bincount(pred, minlength=10).astype(np.int64)
+    proba = predict_proba(images, classifier)
+    return np.bincount(proba.argmax(axis=1), minlength=proba.shape[1]).astype(np.int64)
 
 
-def class_coverage(images):
+def class_coverage(images, classifier=None):
     """Share of each digit 0-9 among the images, as predicted by the classifier.
 
     Exposes mode collapse: a generator that covers all digits gives shares
@@ -333,6 +454,8 @@ def class_coverage(images):
     ----------
     images : array-like of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784)
         uint8 images in 0-255 or floats in [0, 1].
+    classifier : keras.Model or str, default=None
+        Reads the images: None (MNIST's), a name or file of :func:`load_classifier`, or a model.
 
     Returns
     -------
@@ -348,7 +471,7 @@ def class_coverage(images):
     >>> shares.shape, round(float(shares.sum()), 6), bool(shares.min() > 0.05)
     ((10,), 1.0, True)
     """
-    counts = class_counts(images)
+    counts = class_counts(images, classifier)
     return counts / counts.sum()
 
 
@@ -367,7 +490,7 @@ def _sqrtm_psd_product(a, b):
     return float(np.sum(np.sqrt(np.clip(ev, 0.0, None))))
 
 
-def frechet_distance(images, reference):
+def frechet_distance(images, reference, classifier=None):
     """Frechet distance between Gaussian fits of classifier features (FID analogue).
 
     Fits a Gaussian (mean ``mu``, covariance ``S``) to the 128
@@ -387,6 +510,8 @@ def frechet_distance(images, reference):
         Images to assess (at least 2), uint8 in 0-255 or floats in [0, 1].
     reference : array-like of shape (m, 28, 28), (m, 28, 28, 1) or (m, 784)
         Reference images (at least 2), usually real test digits.
+    classifier : keras.Model or str, default=None
+        Reads the images: None (MNIST's), a name or file of :func:`load_classifier`, or a model.
 
     Returns
     -------
@@ -405,9 +530,9 @@ def frechet_distance(images, reference):
     >>> frechet_distance(noise, x_test[:200]) > 100
     True
     """
-    x = _check(images, "images", min_samples=2)
-    r = _check(reference, "reference", min_samples=2)
-    return _frechet_from_features(_outputs(x)[1], _outputs(r)[1])
+    x = _check(images, "images", min_samples=2, classifier=classifier)
+    r = _check(reference, "reference", min_samples=2, classifier=classifier)
+    return _frechet_from_features(_outputs(x, classifier)[1], _outputs(r, classifier)[1])
 
 
 def _frechet_from_features(f1, f2):
@@ -442,7 +567,7 @@ def _coverage_of(queries, support, radii):
     return float(inside.mean())
 
 
-def precision_recall(images, reference, k=3):
+def precision_recall(images, reference, k=3, classifier=None):
     """k-NN manifold precision and recall (Kynkaanniemi et al., 2019).
 
     Each set's manifold is approximated, in a feature space of the
@@ -455,11 +580,9 @@ def precision_recall(images, reference, k=3):
 
     The feature space is the classifier's 1024 flattened convolutional
     features (the output of its last pooling layer), each vector scaled to
-    unit length, so distances are cosine-like. Not the 128 dense features of
-    :func:`features`: the classifier maps pure noise to dense features near
-    the origin, inside the large k-NN balls of faint real digits, which gives
-    noise a precision of 1.0 there; on the normalised convolutional features
-    noise gets a precision of 0.
+    unit length, so distances are cosine-like: on the 128 dense features of
+    :func:`features` pure noise lands near the origin, inside the k-NN balls
+    of faint real digits (precision 1.0); here it gets a precision of 0.
 
     The features come from this package's small MNIST classifier, not an
     Inception network: the numbers are **not comparable to papers'**.
@@ -472,6 +595,8 @@ def precision_recall(images, reference, k=3):
         Real images (more than ``k``).
     k : int, default=3
         Neighbourhood size.
+    classifier : keras.Model or str, default=None
+        Reads the images: None (MNIST's), a name or file of :func:`load_classifier`, or a model.
 
     Returns
     -------
@@ -494,9 +619,9 @@ def precision_recall(images, reference, k=3):
     0.0
     """
     k = check_positive_int("k", k)
-    x = _check(images, "images", min_samples=k + 1)
-    r = _check(reference, "reference", min_samples=k + 1)
-    fx, fr = _outputs(x)[2], _outputs(r)[2]
+    x = _check(images, "images", min_samples=k + 1, classifier=classifier)
+    r = _check(reference, "reference", min_samples=k + 1, classifier=classifier)
+    fx, fr = _outputs(x, classifier)[2], _outputs(r, classifier)[2]
     precision = _coverage_of(fx, fr, _knn_radii(fr, k))
     recall = _coverage_of(fr, fx, _knn_radii(fx, k))
     return precision, recall
@@ -537,7 +662,10 @@ def sharpness(images):
     >>> sharpness(real) > 2 * sharpness(blurred)
     True
     """
-    x = _check(images)[..., 0].astype(np.float64)
+    flat, image_shape, _ = check_images(images, what="images")
+    x = flat.reshape((-1,) + _hwc(image_shape)).astype(np.float64)
+    if min(x.shape[1:3]) < 3:
+        raise ValueError(f"sharpness needs images of at least 3x3 pixels, got {x.shape[1]}x{x.shape[2]}.")
     lap = (
         x[:, :-2, 1:-1] + x[:, 2:, 1:-1] + x[:, 1:-1, :-2] + x[:, 1:-1, 2:]
         - 4.0 * x[:, 1:-1, 1:-1]
@@ -545,13 +673,15 @@ def sharpness(images):
     return float(np.mean(lap**2))
 
 
-def reference_features(reference):
+def reference_features(reference, classifier=None):
     """Classifier features of real images, to judge many image sets against.
 
     Parameters
     ----------
     reference : array-like of shape (m, 28, 28), (m, 28, 28, 1) or (m, 784)
         Real images, uint8 or floats in [0, 1].
+    classifier : keras.Model or str, default=None
+        Reads the images: None (MNIST's), a name or file of :func:`load_classifier`, or a model.
 
     Returns
     -------
@@ -568,28 +698,29 @@ def reference_features(reference):
     >>> [f.shape for f in reference_features(x_test[:50])]
     [(50, 128), (50, 1024)]
     """
-    return tuple(_outputs(_check(reference, "reference", min_samples=2))[1:])
+    return tuple(_outputs(_check(reference, "reference", min_samples=2, classifier=classifier),
+                          classifier)[1:])
 
 
-def evaluate(images, reference, k=3, labels=None):
+def evaluate(images, reference, k=3, labels=None, classifier=None):
     """Every metric of ``images`` against ``reference``, from one classifier pass.
 
-    The same numbers as :func:`frechet_distance`, :func:`classifier_score`,
+    The numbers of :func:`frechet_distance`, :func:`classifier_score`,
     :func:`class_coverage`, :func:`precision_recall` and :func:`sharpness`,
-    with each set's classifier outputs computed once instead of once per
-    metric.
+    with each set's classifier outputs computed once.
 
     Parameters
     ----------
     images : array-like of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784)
         Generated images (more than ``k``), uint8 or floats in [0, 1].
-    reference : array-like of real images, or the result of :func:`reference_features`
-        What to compare with (more than ``k`` images).
+    reference : array-like of real images (more than ``k``), or :func:`reference_features` of them
     k : int, default=3
         Neighbourhood size of precision and recall.
     labels : array-like of shape (n,) of int, default=None
         The digits asked of a conditional model, one per image: adds the
         share the classifier reads as the digit asked for.
+    classifier : keras.Model or str, default=None
+        Reads the images: None (MNIST's), a name or file of :func:`load_classifier`, or a model.
 
     Returns
     -------
@@ -611,12 +742,12 @@ def evaluate(images, reference, k=3, labels=None):
     """
     k = check_positive_int("k", k)
     ref_dense, ref_conv = (reference if isinstance(reference, tuple)
-                           else reference_features(reference))
+                           else reference_features(reference, classifier))
     if len(ref_conv) <= k:
         raise ValueError(f"reference holds {len(ref_conv)} image(s), but at least {k + 1} are needed here.")
-    x = _check(images, "images", min_samples=k + 1)
-    proba, dense, conv = _outputs(x)
-    shares = np.bincount(proba.argmax(1), minlength=10) / len(proba)
+    x = _check(images, "images", min_samples=k + 1, classifier=classifier)
+    proba, dense, conv = _outputs(x, classifier)
+    shares = np.bincount(proba.argmax(1), minlength=proba.shape[1]) / len(proba)
     scores = {
         "FD": _frechet_from_features(dense, ref_dense),
         "CS": _score_from_proba(proba),

@@ -166,7 +166,7 @@ def _with_label(h, label):
 
 
 def _label_maps(image, label, image_shape):
-    """Images ``(H, W, 1)`` with the one-hot label broadcast as extra channels."""
+    """Images ``(H, W, C)`` with the one-hot label broadcast as extra channels."""
     if label is None:
         return image
     height, width = image_shape
@@ -401,18 +401,24 @@ def _norm_act(h, i, norm):
     return layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
 
 
+def _hwc(image_shape):
+    """``(H, W, C)`` of ``(H, W)`` (one channel) or ``(H, W, C)``."""
+    dims = tuple(int(s) for s in image_shape)
+    return dims if len(dims) == 3 else dims + (1,)
+
+
 def _image_input(image_shape, n_classes):
-    """Flat-row input reshaped to ``(H, W, 1)``, labels as extra channels."""
-    height, width = (int(s) for s in image_shape)
-    inputs, x, label = _inputs((height * width,), "images", n_classes)
-    image = layers.Reshape((height, width, 1), name="to_image")(x)
+    """Flat-row input reshaped to ``(H, W, C)``, labels as extra channels."""
+    height, width, channels = _hwc(image_shape)
+    inputs, x, label = _inputs((height * width * channels,), "images", n_classes)
+    image = layers.Reshape((height, width, channels), name="to_image")(x)
     return inputs, _label_maps(image, label, (height, width))
 
 
 def build_conv_vae_encoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2, seed=None, n_classes=0):
     """Build a convolutional VAE encoder: strided 3x3 ReLU convolutions, two heads.
 
-    The flat input rows are reshaped to ``(H, W, 1)``; each entry of
+    The flat input rows are reshaped to ``(H, W, C)``; each entry of
     ``filters`` is a 3x3 convolution with stride 2 and ReLU, halving the
     height and width (28x28 -> 14x14 -> 7x7 by default); the result is
     flattened and fed to two linear heads, the mean and the log-variance.
@@ -420,7 +426,8 @@ def build_conv_vae_encoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     Parameters
     ----------
     image_shape : tuple of int, default=(28, 28)
-        ``(H, W)`` of the images, both divisible by ``2 ** len(filters)``.
+        ``(H, W)`` of greyscale or ``(H, W, C)`` of ``C``-channel images,
+        ``H`` and ``W`` divisible by ``2 ** len(filters)``.
     filters : tuple of int, default=(32, 64)
         Channels of the strided convolutions, input side first.
     latent_dim : int, default=2
@@ -475,7 +482,8 @@ def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     Parameters
     ----------
     image_shape : tuple of int, default=(28, 28)
-        ``(H, W)`` of the images, both divisible by ``2 ** len(filters)``.
+        ``(H, W)`` of greyscale or ``(H, W, C)`` of ``C``-channel images,
+        ``H`` and ``W`` divisible by ``2 ** len(filters)``.
     filters : tuple of int, default=(32, 64)
         The *encoder's* channels; the decoder uses them in reverse order.
     latent_dim : int, default=2
@@ -506,7 +514,7 @@ def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     >>> decoder.get_layer("grid").output.shape[1:]
     (7, 7, 64)
     """
-    height, width = (int(s) for s in image_shape)
+    height, width, channels = _hwc(image_shape)
     grid = check_conv_shape(image_shape, filters)
     seeds = _Seeds(None if seed is None else int(seed) + 1000)
     inputs, z, label = _inputs((latent_dim,), "z", n_classes)
@@ -515,8 +523,8 @@ def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     h = layers.Reshape(grid + (filters[-1],), name="grid")(h)
     for i, f in enumerate(reversed(tuple(filters[:-1]))):
         h = _deconv(f, 3, seeds, "relu", name=f"deconv_{i}")(h)
-    h = _deconv(1, 3, seeds, "sigmoid", name="pixels")(h)
-    out = layers.Reshape((height * width,), name="to_rows")(h)
+    h = _deconv(channels, 3, seeds, "sigmoid", name="pixels")(h)
+    out = layers.Reshape((height * width * channels,), name="to_rows")(h)
     return keras.Model(inputs, out, name="decoder")
 
 
@@ -533,7 +541,8 @@ def build_conv_gan_generator(image_shape=(28, 28), latent_dim=100, filters=(32, 
     Parameters
     ----------
     image_shape : tuple of int, default=(28, 28)
-        ``(H, W)`` of the images, both divisible by ``2 ** len(filters)``
+        ``(H, W)`` of greyscale or ``(H, W, C)`` of ``C``-channel images,
+        ``H`` and ``W`` divisible by ``2 ** len(filters)``
         (a ``ValueError`` says so otherwise).
     latent_dim : int, default=100
         Size of the noise vector ``z``.
@@ -563,7 +572,7 @@ def build_conv_gan_generator(image_shape=(28, 28), latent_dim=100, filters=(32, 
     >>> generator.get_layer("grid").output.shape[1:]
     (7, 7, 64)
     """
-    height, width = (int(s) for s in image_shape)
+    height, width, channels = _hwc(image_shape)
     grid = check_conv_shape(image_shape, filters)
     seeds = _Seeds(None if seed is None else int(seed) + 2000)
     norm = dict(momentum=batch_norm_momentum, synchronized=synchronized)
@@ -575,8 +584,8 @@ def build_conv_gan_generator(image_shape=(28, 28), latent_dim=100, filters=(32, 
     for i, f in enumerate(reversed(tuple(filters[:-1]))):
         h = _deconv(f, 5, seeds, name=f"deconv_{i}")(h)
         h = _norm_act(h, i + 1, norm)
-    h = _deconv(1, 5, seeds, "tanh", name="pixels")(h)
-    out = layers.Reshape((height * width,), name="to_rows")(h)
+    h = _deconv(channels, 5, seeds, "tanh", name="pixels")(h)
+    out = layers.Reshape((height * width * channels,), name="to_rows")(h)
     return keras.Model(inputs, out, name="generator")
 
 
@@ -584,16 +593,16 @@ def build_conv_gan_discriminator(image_shape=(28, 28), filters=(32, 64), seed=No
                                  output_activation="sigmoid", spectral_norm=False):
     """Build a DCGAN-style discriminator: strided convolutions down, one sigmoid unit.
 
-    The flat rows are reshaped to ``(H, W, 1)``; each entry of ``filters``
+    The flat rows are reshaped to ``(H, W, C)``; each entry of ``filters``
     is a 5x5 convolution with stride 2 and LeakyReLU(0.2) (28x28 -> 14x14x32
     -> 7x7x64 by default); a dense sigmoid unit reads the flattened result.
-    There is no batch normalisation in the discriminator, so scoring real and
-    generated images in one call (as the trainer does) equals two calls.
+    No batch norm: scoring real and generated images in one call equals two.
 
     Parameters
     ----------
     image_shape : tuple of int, default=(28, 28)
-        ``(H, W)`` of the images, both divisible by ``2 ** len(filters)``.
+        ``(H, W)`` of greyscale or ``(H, W, C)`` of ``C``-channel images,
+        ``H`` and ``W`` divisible by ``2 ** len(filters)``.
     filters : tuple of int, default=(32, 64)
         Channels of the strided convolutions, input side first.
     seed : int, default=None

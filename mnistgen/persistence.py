@@ -164,6 +164,9 @@ def _json_attributes(est):
         "n_iter_": est.n_iter_,
         "history_": est.history_,
     }
+    if hasattr(est, "best_epoch_"):
+        attrs["best_epoch_"] = est.best_epoch_
+        attrs["best_validation_score_"] = float(est.best_validation_score_)
     from ._labels import n_classes
 
     if n_classes(est):
@@ -183,6 +186,9 @@ def _set_json_attributes(est, attrs):
     est._seed = int(attrs["seed"])
     est.n_iter_ = int(attrs["n_iter_"])
     est.history_ = {k: [float(v) for v in vals] for k, vals in attrs["history_"].items()}
+    if "best_epoch_" in attrs:
+        est.best_epoch_ = None if attrs["best_epoch_"] is None else int(attrs["best_epoch_"])
+        est.best_validation_score_ = float(attrs["best_validation_score_"])
     if not est.conditional:
         return
     est.classes_ = np.asarray(attrs["classes_"], dtype=np.int64)

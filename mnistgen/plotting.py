@@ -22,7 +22,7 @@ def image_grid(images, n_cols=None, pad=1):
 
     Parameters
     ----------
-    images : array-like of shape (n, H, W), (n, H, W, 1) or (n, H*W)
+    images : array-like of shape (n, H, W), (n, H, W, C) or (n, H*W)
         Images with values in [0, 1]; flat rows must be square images.
     n_cols : int, default=None
         Images per row (default: the ceiling of the square root of ``n``).
@@ -31,7 +31,8 @@ def image_grid(images, n_cols=None, pad=1):
 
     Returns
     -------
-    grid : ndarray of shape (rows * (H + pad) - pad, n_cols * (W + pad) - pad)
+    grid : ndarray of shape (rows * (H + pad) - pad, n_cols * (W + pad) - pad[, C])
+        Greyscale images give a 2-D grid, ``C``-channel images a 3-D one.
 
     Examples
     --------
@@ -42,25 +43,27 @@ def image_grid(images, n_cols=None, pad=1):
     """
     from ._validation import check_images
 
-    flat, (h, w), _ = check_images(images, what="images")
+    flat, image_shape, _ = check_images(images, what="images")
+    h, w = image_shape[:2]
+    shape = (h, w) + tuple(image_shape[2:])  # (H, W) or (H, W, C)
     n = flat.shape[0]
     n_cols = int(n_cols) if n_cols else int(np.ceil(np.sqrt(n)))
     if n_cols < 1:
         raise ValueError(f"n_cols must be a positive integer, got {n_cols}.")
     n_rows = int(np.ceil(n / n_cols))
-    grid = np.ones((n_rows * (h + pad) - pad, n_cols * (w + pad) - pad), dtype=np.float32)
-    for i, img in enumerate(flat.reshape(n, h, w)):
+    grid = np.ones((n_rows * (h + pad) - pad, n_cols * (w + pad) - pad) + shape[2:], dtype=np.float32)
+    for i, img in enumerate(flat.reshape((n,) + shape)):
         r, c = divmod(i, n_cols)
         grid[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = img
     return grid
 
 
 def plot_images(images, n_cols=None, ax=None, title=None):
-    """Show images as one grid, white digits on black as in MNIST.
+    """Show images as one grid: greyscale as white on black (as MNIST), RGB in colour.
 
     Parameters
     ----------
-    images : array-like of shape (n, H, W), (n, H, W, 1) or (n, H*W)
+    images : array-like of shape (n, H, W), (n, H, W, C) or (n, H*W)
         Images in [0, 1] (uint8 0-255 is scaled), e.g. ``est.sample(64)``.
     n_cols : int, default=None
         Images per row (default: about square).
@@ -81,6 +84,10 @@ def plot_images(images, n_cols=None, ax=None, title=None):
     """
     grid = image_grid(images, n_cols, pad=1)
     fig, ax = _axes(ax, (6, 6 * grid.shape[0] / max(grid.shape[1], 1)))
+    if grid.ndim == 3 and grid.shape[2] not in (3, 4):
+        raise ValueError(
+            f"Only greyscale, RGB and RGBA images can be shown; got {grid.shape[2]} channels."
+        )
     ax.imshow(grid, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
     ax.set_axis_off()
     if title:

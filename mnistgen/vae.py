@@ -119,6 +119,21 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         keeps ``GaussianMixture``, ``BayesianGaussianMixture`` and
         ``KernelDensity`` samplers (as their parameters and the latents they
         were fitted on, without pickle); pickling keeps any.
+    early_stopping : bool, default=False
+        If True, :meth:`fit` holds out ``validation_fraction`` of the images
+        (stratified by label for a conditional model), records their loss
+        after every epoch as ``history_["val_loss"]`` (the training loss on
+        the held-out images, one fixed noise draw per image: the negative
+        ELBO for ``beta=1``; shown in the progress bar and seen by
+        ``callbacks``), stops once it has not fallen by ``tol`` for
+        ``n_iter_no_change`` epochs and ends with the weights of the best
+        epoch (``best_epoch_``). :meth:`partial_fit` ignores it.
+    validation_fraction : float, default=0.1
+        Share of the images held out when ``early_stopping`` is on.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement before early stopping stops.
+    tol : float, default=1e-4
+        The least decrease of ``val_loss`` (nats) that is an improvement.
 
     Attributes
     ----------
@@ -135,7 +150,13 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         Per-epoch means over the training images: ``"loss"`` (the loss
         minimised, ``reconstruction_loss + beta * kl_loss``: the negative
         ELBO for ``beta=1``), ``"reconstruction_loss"`` and ``"kl_loss"``,
-        in nats. Grows with ``partial_fit`` and warm-started fits.
+        in nats, and with ``early_stopping`` ``"val_loss"``. Grows with
+        ``partial_fit`` and warm-started fits.
+    best_epoch_ : int
+        Only with ``early_stopping``: the epoch (counted as ``n_iter_``)
+        of the lowest ``val_loss``, whose weights the model has.
+    best_validation_score_ : float
+        Only with ``early_stopping``: that lowest ``val_loss``.
     n_iter_ : int
         Epochs trained so far.
     n_features_in_ : int
@@ -205,6 +226,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         on_divergence="raise",
         distribute_strategy=None,
         latent_sampler=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
     ):
         self.latent_dim = latent_dim
         self.hidden_units = hidden_units
@@ -222,6 +247,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         self.on_divergence = on_divergence
         self.distribute_strategy = distribute_strategy
         self.latent_sampler = latent_sampler
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -269,6 +298,25 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         from ._inference import infer
 
         return infer(self.decoder_, z, labels)
+
+    def _validation_score(self, X, X_val, labels_val):
+        """``("val_loss", score)``: the training loss on held-out rows, one fixed draw each."""
+        from ._inference import CHUNK
+        from ._vae_trainer import vae_terms
+
+        eps = np.random.default_rng(self._seed).standard_normal(
+            (len(X_val), self.latent_dim)).astype(np.float32)
+
+        def score():
+            total = 0.0
+            for i in range(0, len(X_val), CHUNK):
+                chunk = slice(i, i + CHUNK)
+                rec, kl = vae_terms(X_val[chunk], self.encoder_, self.decoder_, eps[chunk],
+                                    labels=None if labels_val is None else labels_val[chunk])
+                total += float(np.sum(rec, dtype=np.float64) + self.beta * np.sum(kl, dtype=np.float64))
+            return total / len(X_val)
+
+        return "val_loss", score
 
     def _after_training(self, X, labels):
         """Fit ``latent_sampler`` on the latent means of the training images."""
@@ -336,7 +384,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
+        X : array-like of shape (n_samples, H, W), (n_samples, H, W, C) or (n_samples, H*W)
             Training images.
         y : array-like of shape (n_samples,) of int, default=None
             Class labels, required when ``conditional=True``; ignored
@@ -362,7 +410,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
+        X : array-like of shape (n_samples, H, W), (n_samples, H, W, C) or (n_samples, H*W)
             Images with the pixel count seen in :meth:`fit`.
         y : array-like of shape (n_samples,) of int, default=None
             Class labels, one of ``classes_`` per image: required for a
@@ -441,7 +489,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
+        X : array-like of shape (n_samples, H, W), (n_samples, H, W, C) or (n_samples, H*W)
             Images.
         y : array-like of shape (n_samples,) of int, default=None
             Class labels: required for a conditional model, ignored
@@ -503,7 +551,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, H, W), (n_samples, H, W, 1) or (n_samples, H*W)
+        X : array-like of shape (n_samples, H, W), (n_samples, H, W, C) or (n_samples, H*W)
             Images.
         y : array-like of shape (n_samples,) of int, default=None
             Class labels: required for a conditional model, ignored

@@ -88,3 +88,15 @@ def fitted_gan(images):
 def weights_equal(model_a, model_b):
     wa, wb = model_a.get_weights(), model_b.get_weights()
     return len(wa) == len(wb) and all(np.array_equal(a, b) for a, b in zip(wa, wb))
+
+
+@pytest.fixture(scope="session")
+def digits(mnist):
+    """300 real 28x28 MNIST training digits (uint8)."""
+    return mnist[0][:300]
+
+
+@pytest.fixture(scope="session")
+def digit_labels(mnist):
+    """The labels of ``digits``."""
+    return mnist[1][:300]

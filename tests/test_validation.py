@@ -18,7 +18,6 @@ from conftest import SMALL_GAN, SMALL_VAE
         (np.full((4, 64), -0.1), ValueError, "Negative values"),
         (np.full((4, 64), -3, dtype=np.int64), ValueError, "0-255"),
         (np.full((4, 64), 300, dtype=np.int64), ValueError, "0-255"),
-        (np.zeros((4, 8, 8, 3), dtype=np.uint8), ValueError, "colour"),
         (np.zeros((0, 8, 8), dtype=np.uint8), ValueError, "empty"),
         (np.zeros((4, 0)), ValueError, "0 feature"),
         (np.array([["a", "b"], ["c", "d"]]), TypeError, "numbers"),

@@ -1,15 +1,18 @@
-"""Build package data: train the digit classifier of :mod:`mnistgen.metrics`.
+"""Build package data: train the shipped classifiers of :mod:`mnistgen.metrics`.
 
-Usage (from the repository root; MNIST through ``MNISTGEN_MNIST_PATH`` or Keras's
+Usage (from the repository root; MNIST through ``MNISTGEN_MNIST_PATH``,
+Fashion-MNIST through ``MNISTGEN_FASHION_MNIST_PATH``, else Keras's
 downloader)::
 
-    python -m mnistgen.data.build_mnist_classifier [--epochs 6] [--seed 0] \
-        [--out mnistgen/data/mnist_classifier.npz]
+    python -m mnistgen.data.build_mnist_classifier [--dataset mnist] [--epochs 6] [--seed 0]
+    python -m mnistgen.data.build_mnist_classifier --dataset fashion-mnist --epochs 10
 
 Trains the network of :func:`mnistgen.metrics.build_classifier` (seeded) on the
-60,000 MNIST training images, prints the accuracy on the 10,000 test images and
+60,000 training images, prints the accuracy on the 10,000 test images and
 writes the weights as an ``.npz`` of float32 arrays (no pickle) that
-:func:`mnistgen.metrics.load_classifier` reads. Takes a few minutes on 2 CPU cores.
+:func:`mnistgen.metrics.load_classifier` reads, to the data set's file of
+:data:`mnistgen.metrics.SHIPPED_CLASSIFIERS` unless ``--out`` says otherwise.
+Takes a few minutes on 2 CPU cores.
 """
 import argparse
 import os
@@ -18,24 +21,28 @@ import time
 
 import numpy as np
 
-from mnistgen.datasets import load_mnist
-from mnistgen.metrics import CLASSIFIER_PATH, build_classifier, save_classifier_weights
+from mnistgen.datasets import load_fashion_mnist, load_mnist
+from mnistgen.metrics import SHIPPED_CLASSIFIERS, build_classifier, save_classifier_weights
+
+LOADERS = {"mnist": load_mnist, "fashion-mnist": load_fashion_mnist}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dataset", choices=sorted(LOADERS), default="mnist")
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--out", default=os.path.relpath(CLASSIFIER_PATH))
+    parser.add_argument("--out", default=None, help="default: the shipped file of --dataset")
     args = parser.parse_args(argv)
+    args.out = args.out or os.path.relpath(SHIPPED_CLASSIFIERS[args.dataset])
     print("command:", " ".join([os.path.basename(sys.executable)] + sys.argv), flush=True)
 
     from mnistgen._backend import get_keras
 
     keras = get_keras()
     keras.utils.set_random_seed(args.seed)
-    (x_train, y_train), (x_test, y_test) = load_mnist()
+    (x_train, y_train), (x_test, y_test) = LOADERS[args.dataset]()
     x_train = (x_train.astype(np.float32) / 255.0)[..., None]
     x_test = (x_test.astype(np.float32) / 255.0)[..., None]
 
