@@ -151,9 +151,11 @@ def _load_data(args, split):
             splits = loader(args.mnist) if data == "mnist" else loader()
         except (OSError, ValueError):
             raise
-        except Exception as exc:  # Keras's downloader raises a bare Exception offline
+        except Exception as exc:  # noqa: BLE001  # Keras's downloader raises a bare Exception offline
+            local = ("--mnist PATH or $MNISTGEN_MNIST_PATH" if data == "mnist"
+                     else "$MNISTGEN_FASHION_MNIST_PATH")
             raise OSError(f"could not download {data} through Keras ({exc}); "
-                          "name a local copy with --data PATH") from exc
+                          f"name a local copy with {local}") from exc
         images, labels = splits[0] if split == "train" else splits[1]
         return images, labels, data
     bunch = datasets.load_images(data, images_key=args.images_key, labels_key=args.labels_key)

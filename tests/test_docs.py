@@ -20,6 +20,8 @@ PUBLIC_NAMES = [
     "mnistgen.GANGenerator",
     "mnistgen.load",
     "mnistgen.datasets.load_mnist",
+    "mnistgen.datasets.load_fashion_mnist",
+    "mnistgen.datasets.load_images",
     "mnistgen.networks.call",
     "mnistgen.networks.build_vae_encoder",
     "mnistgen.networks.build_vae_decoder",
