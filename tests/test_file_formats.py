@@ -1,0 +1,36 @@
+"""Model files of every format version load in this version, samples intact.
+
+``tests/fixtures`` holds a small model file of each format version
+(``format1_*``: the parameters of version 0.1 only; ``format2_*``: a VAE with
+a latent sampler) and the samples each drew when it was written
+(``expected_samples.npz``, ``random_state=1``). The compatibility policy
+(CHANGELOG.md): every release loads the files of every earlier release.
+"""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mnistgen import load
+from mnistgen.persistence import FORMAT_VERSION
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FILES = sorted(p.stem for p in FIXTURES.glob("format*.mnistgen"))
+
+
+def test_there_is_a_fixture_of_every_format_version():
+    versions = {int(name.split("_")[0][len("format"):]) for name in FILES}
+    assert versions == set(range(1, FORMAT_VERSION + 1))
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_old_files_load_and_sample_as_they_did(name):
+    est = load(FIXTURES / f"{name}.mnistgen")
+    with np.load(FIXTURES / "expected_samples.npz") as expected:
+        np.testing.assert_allclose(est.sample(4, random_state=1), expected[name], atol=1e-6)
+    assert est.n_iter_ == 1 and est.image_shape_ == (8, 8)
+
+
+def test_format1_files_get_todays_defaults_for_newer_parameters():
+    gan = load(FIXTURES / "format1_gan.mnistgen")
+    assert (gan.loss, gan.ema, gan.early_stopping) == ("bce", None, False)
