@@ -4,6 +4,8 @@ Importing it puts the repository root first on ``sys.path``, so that a
 benchmark times this checkout's mnistgen whichever copy is installed.
 """
 import os
+import platform
+import re
 import sys
 import time
 
@@ -37,3 +39,24 @@ def ours(cls, x, epochs, baseline=False, xla_conv=False, **params):
     with compile_options(conv_jit_compile=xla_conv, **options):
         est = cls(epochs=epochs, random_state=0, callbacks=[Timer()], **params).fit(x)
     return times, est
+
+
+def machine():
+    """The processor (model name, family and model, widest vector unit) and core count."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            info = fh.read()
+        cpu = re.search(r"^model name\s*:\s*(.+)$", info, re.M).group(1).strip()
+        # a model name such as "AMD EPYC" covers several core generations
+        family, model = (re.search(rf"^{key}\s*:\s*(\d+)$", info, re.M)
+                         for key in ("cpu family", "model"))
+        if family and model:
+            cpu += f" (CPU family {family.group(1)}, model {model.group(1)})"
+        flags = set(re.search(r"^flags\s*:(.*)$", info, re.M).group(1).split())
+        # the widest vector unit: what the matrix multiplies run on
+        cpu += ", " + next((isa for flag, isa in (("avx512f", "AVX-512"), ("avx2", "AVX2"))
+                            if flag in flags), "no AVX2")
+    except (OSError, AttributeError):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores"

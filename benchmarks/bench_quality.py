@@ -205,6 +205,9 @@ def main(argv=None):
     parser.add_argument("--torch-python", default=None,
                         help="python with torch==2.13.0: also train and score the report's PyTorch code")
     parser.add_argument("--out", default=os.path.join("benchmarks", "results", "quality"))
+    parser.add_argument("--results", default=None,
+                        help="also write the table, machine, command and date to this JSON file "
+                             "(benchmarks/measured/*.json are the docs' tables)")
     parser.add_argument("--reuse-rows", action="store_true",
                         help="take each (model, epochs, seed) already measured from OUT/rows.json "
                              "instead of training it again (every run records its rows there)")
@@ -309,9 +312,31 @@ def main(argv=None):
         table.append((name, 1, summarise([row])))
 
     print()
-    print(f"n_train={len(x_train)}, {args.n_samples} samples per model vs the 10,000 MNIST "
-          f"test images; mean ± sd over seeds {args.seeds}; total {time.perf_counter() - t0:.0f} s")
+    print(f"n_train={len(x_train)}, {args.n_samples} samples per model vs the {len(x_test):,} "
+          f"{title} test images; mean ± sd over seeds {args.seeds}; total {time.perf_counter() - t0:.0f} s")
     print_table(table)
+    if args.results:
+        write_results(args.results, table, args, len(x_train))
+
+
+def write_results(path, table, args, n_train):
+    """The table as JSON, with the machine, command and date it was measured with."""
+    import datetime
+
+    rows = [{"model": name, "runs": n,
+             "columns": {c: {"mean": stat[0], "sd": stat[1]} for c, stat in summary.items()}}
+            for name, n, summary in table]
+    results = {
+        "machine": _common.machine(),
+        "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
+        "date": datetime.date.today().isoformat(),
+        "dataset": args.dataset, "n_train": n_train, "n_samples": args.n_samples,
+        "seeds": args.seeds, "columns": COLUMNS, "formats": FORMATS, "rows": rows,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as fh:
+        json.dump(results, fh, indent=1)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

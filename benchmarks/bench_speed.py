@@ -32,7 +32,6 @@ without ``--torch-python`` they are skipped and the table says so.
 """
 import argparse
 import os
-import platform
 import re
 import shlex
 import statistics
@@ -49,7 +48,7 @@ import numpy as np
 print = functools.partial(print, flush=True)  # noqa: A001 - progress when piped
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import BENCH, ours  # noqa: E402  (this checkout's mnistgen first)
+from _common import BENCH, machine, ours  # noqa: E402  (this checkout's mnistgen first)
 
 
 def flops_per_image(layers):
@@ -310,23 +309,7 @@ def main(argv=None):
     from mnistgen.datasets import load_mnist
 
     tf = get_tensorflow()
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            info = fh.read()
-        cpu = re.search(r"^model name\s*:\s*(.+)$", info, re.M).group(1).strip()
-        # a model name such as "AMD EPYC" covers several core generations
-        family, model = (re.search(rf"^{key}\s*:\s*(\d+)$", info, re.M)
-                         for key in ("cpu family", "model"))
-        if family and model:
-            cpu += f" (CPU family {family.group(1)}, model {model.group(1)})"
-        flags = set(re.search(r"^flags\s*:(.*)$", info, re.M).group(1).split())
-        # the widest vector unit: what the matrix multiplies run on
-        cpu += ", " + next((isa for flag, isa in (("avx512f", "AVX-512"), ("avx2", "AVX2"))
-                            if flag in flags), "no AVX2")
-    except (OSError, AttributeError):
-        pass
-    print(f"machine: {cpu}, {os.cpu_count()} cores; TensorFlow {tf.__version__}")
+    print(f"machine: {machine()}; TensorFlow {tf.__version__}")
     (x_train, _), (x_test, _) = load_mnist(args.mnist)
     n = len(x_train)
 

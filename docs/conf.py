@@ -70,6 +70,41 @@ def _write_metrics_page():
 
 _write_metrics_page()
 
+# Measured tables: each ``benchmarks/measured/NAME.json`` (written by a
+# benchmark's ``--results``, with its machine, command and date) becomes
+# ``generated/NAME_table.rst``, which the pages include, so that each
+# measured number is stated once, in the results file.
+MEASURED = ROOT / "benchmarks" / "measured"
+
+
+def _cell(stat, fmt):
+    if stat is None:
+        return "n/a"
+    text = fmt.format(stat["mean"])
+    return text if stat["sd"] is None else f"{text} ± {fmt.format(stat['sd'])}"
+
+
+def _write_measured_tables():
+    import json
+
+    GENERATED.mkdir(exist_ok=True)
+    for path in sorted(MEASURED.glob("*.json")):
+        res = json.loads(path.read_text(encoding="utf-8"))
+        cols = [c for c in res["columns"] if any(c in r["columns"] for r in res["rows"])]
+        fmts = dict(zip(res["columns"], res["formats"]))
+        lines = [".. list-table::", "   :header-rows: 1", "", "   * - model", "     - runs"]
+        lines += [f"     - {c}" for c in cols]
+        for row in res["rows"]:
+            lines += [f"   * - {row['model']}", f"     - {row['runs']}"]
+            lines += [f"     - {_cell(row['columns'].get(c), fmts[c])}" for c in cols]
+        lines += ["", f"Measured on {res['machine']}, {res['date']}, with ``{res['command']}``"
+                      f" ({res['n_train']:,} training images, {res['n_samples']:,} samples per"
+                      f" model; seeds {res['seeds']}).", ""]
+        (GENERATED / f"{path.stem}_table.rst").write_text("\n".join(lines), encoding="utf-8")
+
+
+_write_measured_tables()
+
 
 def _escape_stars(app, what, name, obj, options, lines):
     # Some return types read "(n_samples, *image row shape)": a bare "*" that
