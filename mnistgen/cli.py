@@ -83,6 +83,9 @@ def _add_train(sub):
                        help="train a class-conditional model on the labels")
     train.add_argument("--beta", type=float, default=None,
                        help="VAE only: weight of the KL term (beta-VAE; default 1, the report's)")
+    train.add_argument("--gmm", type=int, default=None, metavar="N",
+                       help="VAE only: sample through a GaussianMixture(N) fitted on the "
+                            "training latents (latent_sampler)")
     train.add_argument("--loss", choices=["bce", "hinge", "wgan-gp"], default=None,
                        help="GAN only: adversarial loss (default bce, the report's)")
     train.add_argument("--spectral-norm", action="store_true", default=None,
@@ -170,6 +173,14 @@ def _estimator(args):
     params["verbose"] = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
     if args.beta is not None and cls is not VAEGenerator:
         raise ValueError("--beta applies to the VAE only (the KL weight of a beta-VAE).")
+    if args.gmm is not None:
+        if cls is not VAEGenerator:
+            raise ValueError("--gmm applies to the VAE only (its latent sampler).")
+        from sklearn.mixture import GaussianMixture
+
+        from ._params import check_positive_int
+
+        params["latent_sampler"] = GaussianMixture(check_positive_int("--gmm", args.gmm))
     gan_only = [f"--{n.replace('_', '-')}" for n in _GAN_ONLY if getattr(args, n) is not None]
     if gan_only and cls is not GANGenerator:
         raise ValueError(f"{', '.join(gan_only)} applies to the GAN only.")

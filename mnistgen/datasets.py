@@ -152,14 +152,14 @@ def load_fashion_mnist(path=None):
     Returns
     -------
     (x_train, y_train), (x_test, y_test) : tuple of tuple of ndarray
-        Images of shape ``(n, 28, 28)``, dtype uint8, and labels 0-9.
+        60,000 and 10,000 uint8 images of 28x28 pixels, with their class
+        indices into :data:`FASHION_MNIST_CLASSES`.
 
     Raises
     ------
-    FileNotFoundError
-        If the named file or folder does not exist.
-    ValueError
-        If it is not Fashion-MNIST in one of the two formats.
+    FileNotFoundError, ValueError
+        If the named file or folder does not exist, or does not hold
+        Fashion-MNIST in one of the two formats.
 
     Examples
     --------

@@ -58,6 +58,16 @@ def test_train_conditional_conv_vae_and_sample_a_label(tmp_path):
     assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_train_vae_with_a_gmm_latent_sampler(tmp_path, capsys):
+    out = tmp_path / "gmm"
+    assert main(["train", "vae", "--gmm", "3", "--epochs", "1", "--n-train", "200",
+                 "--out", str(out), "--verbose", "0"]) == 0
+    est = load(out / "model.mnistgen")
+    assert est.latent_sampler.n_components == 3 and len(est.latent_samplers_) == 1
+    assert main(["train", "gan", "--gmm", "3", "--out", str(tmp_path / "g")]) == 2
+    assert "--gmm applies to the VAE only" in capsys.readouterr().err
+
+
 def test_errors_are_reported(tmp_path, capsys):
     assert main(["sample", str(tmp_path / "missing.mnistgen")]) == 2
     assert "missing.mnistgen" in capsys.readouterr().err
