@@ -69,9 +69,10 @@ BENCH = _common.BENCH
 #: Epochs after which peer_gan_torch.py saves samples.
 PEER_GAN_EPOCHS = (1, 5, 10, 20, 30, 50, 100, 200)
 
-COLUMNS = ["neg. ELBO (nats)", "FD", "CS", "min share", "precision", "recall", "sharpness",
-           "label acc", "s/epoch"]
-FORMATS = ["{:.1f}", "{:.2f}", "{:.2f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.1f}"]
+COLUMNS = ["neg. ELBO (nats)", "IWAE k=100 (nats)", "FD", "CS", "min share", "precision", "recall",
+           "sharpness", "label acc", "LR acc", "s/epoch"]
+FORMATS = ["{:.1f}", "{:.1f}", "{:.2f}", "{:.2f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.3f}", "{:.3f}",
+           "{:.4f}", "{:.1f}"]
 
 #: Benchmark model names: (estimator class, extra parameters).
 MODELS = {
@@ -85,6 +86,8 @@ MODELS = {
     "conv-cgan": (GANGenerator, {"architecture": "conv", "conditional": True}),
     # ex-post latent samplers and larger latents of the VAE
     "vae-gmm": (VAEGenerator, {"latent_sampler": "gmm10"}),
+    "vae-16": (VAEGenerator, {"latent_dim": 16}),
+    "vae-16-gmm": (VAEGenerator, {"latent_dim": 16, "latent_sampler": "gmm10"}),
     "conv-vae-16": (VAEGenerator, {"architecture": "conv", "latent_dim": 16}),
     "conv-vae-16-gmm": (VAEGenerator, {"architecture": "conv", "latent_dim": 16,
                                        "latent_sampler": "gmm10"}),
@@ -112,6 +115,16 @@ def _built(params):
     from sklearn.mixture import GaussianMixture
 
     return {k: GaussianMixture(10) if v == "gmm10" else v for k, v in params.items()}
+
+
+def logistic_accuracy(f_train, y_train, f_test, y_test):
+    """Test accuracy of a standardised logistic regression fitted on the training features."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+    return float(model.fit(f_train, y_train).score(f_test, y_test))
 
 
 def summarise(rows):
@@ -208,6 +221,10 @@ def main(argv=None):
     parser.add_argument("--results", default=None,
                         help="also write the table, machine, command and date to this JSON file "
                              "(benchmarks/measured/*.json are the docs' tables)")
+    parser.add_argument("--features", action="store_true",
+                        help="VAEs: also the test accuracy of a logistic regression on the "
+                             "transform latents (LR acc), the IWAE bound with k=100 on the "
+                             "first 2,000 test images, and a raw-pixel LR row")
     parser.add_argument("--reuse-rows", action="store_true",
                         help="take each (model, epochs, seed) already measured from OUT/rows.json "
                              "instead of training it again (every run records its rows there)")
@@ -215,7 +232,7 @@ def main(argv=None):
     print("command: python " + " ".join(shlex.quote(a) for a in sys.argv), flush=True)
     os.makedirs(args.out, exist_ok=True)
 
-    (x_train, y_train), (x_test, _) = DATASETS[args.dataset]()
+    (x_train, y_train), (x_test, y_test) = DATASETS[args.dataset]()
     x_train, y_train = x_train[: args.n_train], y_train[: args.n_train]
     t0 = time.perf_counter()
     judge = metrics.load_classifier(args.dataset)
@@ -226,6 +243,10 @@ def main(argv=None):
     real_rows = [(f"{title} test set (vs itself)", x_test), (f"{title} train, first 10,000", x_train[:10000])]
     for name, images in real_rows:
         table.append((name, 1, summarise([metrics.evaluate(images, ref_feats, classifier=judge)])))
+    if args.features:
+        acc = logistic_accuracy(x_train.reshape(len(x_train), -1) / 255.0, y_train,
+                                x_test.reshape(len(x_test), -1) / 255.0, y_test)
+        table.append(("raw pixels (LR acc only)", 1, summarise([{"LR acc": acc}])))
     save_grid(x_test, os.path.join(args.out, "real_test.png"), f"{title} test images")
 
     gan_epochs = args.epochs_gan if args.epochs_gan is not None else GANGenerator().epochs
@@ -264,6 +285,10 @@ def main(argv=None):
             row["s/epoch"] = fit_s / epochs
             if cls is VAEGenerator and not est.conditional:
                 row["neg. ELBO (nats)"] = -est.score(x_test)
+                if args.features:
+                    row["IWAE k=100 (nats)"] = -est.score(x_test[:2000], n_importance=100)
+                    row["LR acc"] = logistic_accuracy(est.transform(x_train), y_train,
+                                                      est.transform(x_test), y_test)
             rows.append(row)
             recorded[key] = row
             with open(rows_path, "w") as fh:
