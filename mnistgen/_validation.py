@@ -13,6 +13,7 @@ __all__ = [
     "check_n_samples",
     "image_layout",
     "check_labels",
+    "channels_last",
     "check_conv_shape",
     "describe_size",
     "labels_to_indices",
@@ -104,6 +105,12 @@ def image_layout(shape):
             f"{tuple(shape)}."
         )
     return image_shape, tuple(shape[1:])
+
+
+def channels_last(image_shape):
+    """``(H, W, C)`` of an image shape: ``(H, W)`` is one channel."""
+    dims = tuple(int(s) for s in image_shape)
+    return dims if len(dims) == 3 else dims + (1,)
 
 
 def describe_size(image_shape):

@@ -41,7 +41,7 @@ import weakref
 import numpy as np
 
 from ._params import check_positive_int
-from ._validation import check_images
+from ._validation import channels_last, check_images
 
 __all__ = [
     "build_classifier",
@@ -245,7 +245,7 @@ def fit_classifier(X, y, *, epochs=10, batch_size=128, random_state=0, verbose=0
     labels = check_labels(y, len(flat))
     if labels.min() < 0:
         raise ValueError(f"y must hold class labels 0 to K-1, got {labels.min()}.")
-    shape = _hwc(image_shape)
+    shape = channels_last(image_shape)
     keras = get_keras()
     keras.utils.set_random_seed(int(random_state))
     model = build_classifier(shape, int(labels.max()) + 1)
@@ -259,10 +259,6 @@ def fit_classifier(X, y, *, epochs=10, batch_size=128, random_state=0, verbose=0
     trainer.fit(flat.reshape((-1,) + shape), labels, batch_size=batch_size, epochs=epochs,
                 verbose=verbose)
     return model
-
-
-def _hwc(image_shape):
-    return tuple(int(s) for s in image_shape) + (() if len(image_shape) == 3 else (1,))
 
 
 def _networks(classifier=None):
@@ -284,7 +280,7 @@ def _check(images, what="images", min_samples=1, classifier=None):
     model = _networks(classifier)[0]
     expected = tuple(model.input_shape[1:])
     flat, image_shape, _ = check_images(images, what=what)
-    if _hwc(image_shape) != expected:
+    if channels_last(image_shape) != expected:
         from ._validation import describe_size
 
         wanted = describe_size(expected if expected[2] > 1 else expected[:2])
@@ -663,7 +659,7 @@ def sharpness(images):
     True
     """
     flat, image_shape, _ = check_images(images, what="images")
-    x = flat.reshape((-1,) + _hwc(image_shape)).astype(np.float64)
+    x = flat.reshape((-1,) + channels_last(image_shape)).astype(np.float64)
     if min(x.shape[1:3]) < 3:
         raise ValueError(f"sharpness needs images of at least 3x3 pixels, got {x.shape[1]}x{x.shape[2]}.")
     lap = (

@@ -24,7 +24,7 @@ Importing this module imports Keras (and so TensorFlow).
 import numpy as np
 
 from ._backend import get_keras
-from ._validation import check_conv_shape
+from ._validation import channels_last, check_conv_shape
 
 keras = get_keras()
 layers = keras.layers
@@ -401,15 +401,9 @@ def _norm_act(h, i, norm):
     return layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
 
 
-def _hwc(image_shape):
-    """``(H, W, C)`` of ``(H, W)`` (one channel) or ``(H, W, C)``."""
-    dims = tuple(int(s) for s in image_shape)
-    return dims if len(dims) == 3 else dims + (1,)
-
-
 def _image_input(image_shape, n_classes):
     """Flat-row input reshaped to ``(H, W, C)``, labels as extra channels."""
-    height, width, channels = _hwc(image_shape)
+    height, width, channels = channels_last(image_shape)
     inputs, x, label = _inputs((height * width * channels,), "images", n_classes)
     image = layers.Reshape((height, width, channels), name="to_image")(x)
     return inputs, _label_maps(image, label, (height, width))
@@ -514,7 +508,7 @@ def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     >>> decoder.get_layer("grid").output.shape[1:]
     (7, 7, 64)
     """
-    height, width, channels = _hwc(image_shape)
+    height, width, channels = channels_last(image_shape)
     grid = check_conv_shape(image_shape, filters)
     seeds = _Seeds(None if seed is None else int(seed) + 1000)
     inputs, z, label = _inputs((latent_dim,), "z", n_classes)
@@ -572,7 +566,7 @@ def build_conv_gan_generator(image_shape=(28, 28), latent_dim=100, filters=(32, 
     >>> generator.get_layer("grid").output.shape[1:]
     (7, 7, 64)
     """
-    height, width, channels = _hwc(image_shape)
+    height, width, channels = channels_last(image_shape)
     grid = check_conv_shape(image_shape, filters)
     seeds = _Seeds(None if seed is None else int(seed) + 2000)
     norm = dict(momentum=batch_norm_momentum, synchronized=synchronized)
