@@ -265,6 +265,11 @@ def _networks(classifier=None):
     """The multi-output model of a classifier (shipped MNIST one by default)."""
     model = load_classifier() if classifier is None else (
         load_classifier(classifier) if isinstance(classifier, (str, os.PathLike)) else classifier)
+    if not (hasattr(model, "get_layer") and hasattr(model, "input_shape")):
+        raise TypeError(
+            f"classifier must be None, 'mnist', 'fashion-mnist', a weights file or a Keras "
+            f"model of fit_classifier/build_classifier, got {type(classifier).__name__}."
+        )
     if model not in _multi:
         from ._backend import get_keras
 

@@ -54,6 +54,10 @@ def test_the_wrong_size_for_a_classifier_is_a_clear_error(rgb_classifier):
         metrics.evaluate(np.zeros((10, 16, 16, 3)), np.zeros((10, 16, 16, 3)))
     with pytest.raises(ValueError, match="16x16x3"):
         metrics.features(np.zeros((4, 28, 28)), classifier=rgb_classifier)
+    with pytest.raises(TypeError, match="classifier must be"):
+        metrics.evaluate(np.zeros((10, 28, 28)), np.zeros((10, 28, 28)), classifier=5)
+    with pytest.raises(FileNotFoundError):
+        metrics.features(np.zeros((4, 28, 28)), classifier="no-such-file.npz")
     with pytest.raises(ValueError, match="y must hold class labels"):
         metrics.fit_classifier(np.zeros((4, 16, 16)), [-1, 0, 1, 0], epochs=1)
 
