@@ -17,10 +17,6 @@ import numpy as np
 
 __all__ = ["EarlyStopping", "feature_extractor", "split_validation"]
 
-#: Names of the shipped feature classifiers a GAN's validation can use.
-SHIPPED_FEATURES = ("mnist", "fashion-mnist")
-
-
 def split_validation(X, labels, fraction, seed):
     """Split rows (and one-hot labels) into training and validation parts.
 
@@ -141,14 +137,13 @@ class EarlyStopping:
         The values of ``variables`` are kept whenever the score is the best so far.
         """
         self.epoch += 1
-        epoch = self.epoch
         value = float(self.score())
         if not value < self.best - self.tol:
             self._no_change += 1
         else:
             self._no_change = 0
         if value < self.best:
-            self.best, self.best_epoch = value, int(epoch)
+            self.best, self.best_epoch = value, self.epoch
             self.best_state = [v.numpy() for v in variables]
         return value, self._no_change >= self.n_iter_no_change
 
