@@ -205,7 +205,7 @@ def load_images(path, *, images_key=None, labels_key=None, image_size=None, colo
         ``(height, width)`` to resize a folder's images to.
     color_mode : {"grayscale", "rgb"}, default=None
         For a folder: read the images as greyscale or RGB (default: as the
-        first image is; a folder of mixed images is read as RGB).
+        first image in file-name order is; the others are converted to it).
 
     Returns
     -------
