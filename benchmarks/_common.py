@@ -1,11 +1,14 @@
-"""What the benchmark scripts share: this checkout's mnistgen, timed training.
+"""What the benchmark scripts share: this checkout's mnistgen, timed training, results files.
 
 Importing it puts the repository root first on ``sys.path``, so that a
 benchmark times this checkout's mnistgen whichever copy is installed.
 """
+import datetime
+import json
 import os
 import platform
 import re
+import shlex
 import sys
 import time
 
@@ -60,3 +63,48 @@ def machine():
     except (OSError, AttributeError):
         pass
     return f"{cpu}, {os.cpu_count()} cores"
+
+
+def write_results(path, columns, formats, table, **fields):
+    """Write a benchmark's table as JSON, with the machine, command and date.
+
+    The file is what ``--results`` writes and what the documentation's build
+    turns into a table (``benchmarks/measured/NAME.json`` becomes
+    ``docs/generated/NAME_table.rst``), so that each measured number is
+    written once, by the benchmark that measured it.
+
+    Parameters
+    ----------
+    path : str
+        The JSON file; its folder is made if needed.
+    columns : list of str
+        The table's columns, in order.
+    formats : list of str
+        A ``str.format`` pattern per column (``"{:.2f}"``, ``"{:.0%}"``).
+    table : iterable of (str, int, dict)
+        One ``(model, runs, summary)`` per row: ``runs`` is how many runs
+        the row summarises and ``summary`` maps a column to ``(value, sd)``.
+        ``sd`` is the standard deviation over the runs, or None for one run,
+        where ``value`` is that run's figure as the benchmark prints it (a
+        median over epochs or calls for ``bench_speed.py``). Columns a row
+        lacks are left out of it.
+    **fields
+        Further keys, written after ``machine``, ``command`` and ``date``:
+        ``n_train``, ``n_samples`` and ``seeds`` (which the documentation's
+        table caption states), ``dataset``, ``epochs``, or a ``caption``
+        that replaces the documentation's default one.
+    """
+    rows = [{"model": name, "runs": runs,
+             "columns": {c: {"mean": stat[0], "sd": stat[1]} for c, stat in summary.items()}}
+            for name, runs, summary in table]
+    results = {
+        "machine": machine(),
+        "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
+        "date": datetime.date.today().isoformat(),
+        **fields,
+        "columns": list(columns), "formats": list(formats), "rows": rows,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as fh:
+        json.dump(results, fh, indent=1)
+    print(f"wrote {path}")

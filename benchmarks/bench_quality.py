@@ -341,27 +341,8 @@ def main(argv=None):
           f"{title} test images; mean ± sd over seeds {args.seeds}; total {time.perf_counter() - t0:.0f} s")
     print_table(table)
     if args.results:
-        write_results(args.results, table, args, len(x_train))
-
-
-def write_results(path, table, args, n_train):
-    """The table as JSON, with the machine, command and date it was measured with."""
-    import datetime
-
-    rows = [{"model": name, "runs": n,
-             "columns": {c: {"mean": stat[0], "sd": stat[1]} for c, stat in summary.items()}}
-            for name, n, summary in table]
-    results = {
-        "machine": _common.machine(),
-        "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
-        "date": datetime.date.today().isoformat(),
-        "dataset": args.dataset, "n_train": n_train, "n_samples": args.n_samples,
-        "seeds": args.seeds, "columns": COLUMNS, "formats": FORMATS, "rows": rows,
-    }
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as fh:
-        json.dump(results, fh, indent=1)
-    print(f"wrote {path}")
+        _common.write_results(args.results, COLUMNS, FORMATS, table, dataset=args.dataset,
+                              n_train=len(x_train), n_samples=args.n_samples, seeds=args.seeds)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,17 @@ ELBO) so that speed changes can be checked not to change what is learned.
 alone; ``--shapes`` each matrix multiply of a step alone, by XLA and by
 NumPy's BLAS.
 
+``--results FILE`` also writes the main table, with the sampling,
+``partial_fit`` and test-ELBO figures as further columns of the mnistgen
+and reference rows and the matrix-multiply rate as a row of its own, as
+JSON in the schema of ``bench_quality.py --results``
+(:func:`_common.write_results`). ``benchmarks/measured/speed.json`` is the
+documentation's performance table::
+
+    MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_speed.py \
+        --epochs 4 --torch-python /tmp/torchenv/bin/python \
+        --results benchmarks/measured/speed.json
+
 The PyTorch recipes need ``torch==2.13.0`` in a separate environment
 (``python -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch==2.13.0 numpy``);
 without ``--torch-python`` they are skipped and the table says so.
@@ -48,7 +59,15 @@ import numpy as np
 print = functools.partial(print, flush=True)  # noqa: A001 - progress when piped
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import BENCH, machine, ours  # noqa: E402  (this checkout's mnistgen first)
+from _common import BENCH, machine, ours, write_results  # noqa: E402  (this checkout's mnistgen first)
+
+#: ``--results``: the columns of the JSON table and their formats.
+COLUMNS = ["s/epoch", "images/s", "GFLOP/s", "of matmul rate", "mnistgen time / this",
+           "sample(10_000) s", "transform(10_000) s", "partial_fit s", "neg. ELBO (nats)"]
+FORMATS = ["{:.2f}", "{:,.0f}", "{:.1f}", "{:.0%}", "{:.2f}x", "{:.3f}", "{:.3f}", "{:.2f}",
+           "{:.2f}"]
+#: Rows that ``sample`` draws and ``transform`` encodes (the 10,000 test images).
+N_SAMPLES = 10_000
 
 
 def flops_per_image(layers):
@@ -299,6 +318,9 @@ def main(argv=None):
                         help="also time each matrix multiply of a step alone, by XLA and by NumPy's BLAS")
     parser.add_argument("--baseline", action="store_true",
                         help="also time mnistgen without XLA, one mini-batch per call (before the speed work)")
+    parser.add_argument("--results", default=None, metavar="FILE",
+                        help="also write the table, machine, command and date to this JSON file "
+                             "(benchmarks/measured/speed.json is the docs' performance table)")
     args = parser.parse_args(argv)
     if args.epochs < 2:
         parser.error("--epochs must be at least 2 (the first epoch includes compilation)")
@@ -325,6 +347,7 @@ def main(argv=None):
     }
     rows, quality, fitted = [], [], {}
     epoch_seconds = {}  # mnistgen's s/epoch per model
+    extra = {}  # label: {column: value} beyond the main table's, for --results
     for name in args.models:
         cls, fl, torch_script, keras_script, batch = specs[name]
         times, est = ours(cls, x_train, args.epochs)
@@ -334,7 +357,9 @@ def main(argv=None):
         last = {k: round(v[-1], 3) for k, v in est.history_.items()}
         quality.append((f"{name.upper()} mnistgen", f"{last}"))
         if name == "vae":
-            quality[-1] = (quality[-1][0], quality[-1][1] + f"; test neg. ELBO {-est.score(x_test):.2f} nats")
+            elbo = -est.score(x_test)
+            extra.setdefault(quality[-1][0], {})["neg. ELBO (nats)"] = elbo
+            quality[-1] = (quality[-1][0], quality[-1][1] + f"; test neg. ELBO {elbo:.2f} nats")
         impl_rows = [(f"{name.upper()} mnistgen", t_ours)]
         if args.baseline:
             b_times, b_est = ours(cls, x_train, args.epochs, baseline=True)
@@ -342,7 +367,9 @@ def main(argv=None):
             impl_rows.append((label, median_after_first(b_times)))
             b_last = {k: round(v[-1], 3) for k, v in b_est.history_.items()}
             if name == "vae":
-                b_last = f"{b_last}; test neg. ELBO {-b_est.score(x_test):.2f} nats"
+                elbo = -b_est.score(x_test)
+                extra.setdefault(label, {})["neg. ELBO (nats)"] = elbo
+                b_last = f"{b_last}; test neg. ELBO {elbo:.2f} nats"
             quality.append((label, f"{b_last}"))
         if not args.skip_references:
             refs = [("plain Keras", sys.executable, keras_script, None)]
@@ -352,9 +379,11 @@ def main(argv=None):
             for label, python, script, env in refs:
                 r_times, last_line, out = reference(script, args.epochs, python, args.mnist, env)
                 impl_rows.append((f"{name.upper()} {label}", median_after_first(r_times)))
-                extra = re.search(r"test_neg_elbo ([\d.]+)", out)
+                elbo = re.search(r"test_neg_elbo ([\d.]+)", out)
+                if elbo:
+                    extra.setdefault(f"{name.upper()} {label}", {})["neg. ELBO (nats)"] = float(elbo.group(1))
                 quality.append((f"{name.upper()} {label}", last_line.split("s ", 1)[1]
-                                + (f"; test neg. ELBO {extra.group(1)} nats" if extra else "")))
+                                + (f"; test neg. ELBO {elbo.group(1)} nats" if elbo else "")))
         for label, t in impl_rows:
             gflops = fl * n / 1e9
             rows.append((label, batch, t, n / t, gflops, gflops / t, t_ours / t))
@@ -426,24 +455,45 @@ def main(argv=None):
                   "with each product at the faster of the two libraries.")
 
     print("\n| call | seconds (median of 5, after the first) |\n|---|---|")
-    if "vae" in fitted:
-        vae = fitted["vae"]
-        print(f"| VAE sample(10_000) | {timed(lambda: vae.sample(10_000)):.3f} |")
-        print(f"| VAE transform(10_000) | {timed(lambda: vae.transform(x_test)):.3f} |")
-    if "gan" in fitted:
-        gan = fitted["gan"]
-        print(f"| GAN sample(10_000) | {timed(lambda: gan.sample(10_000)):.3f} |")
+    for name, est in fitted.items():
+        calls = [("sample", lambda: est.sample(N_SAMPLES))]
+        if name == "vae":
+            calls.append(("transform", lambda: est.transform(x_test[:N_SAMPLES])))
+        for call, fn in calls:
+            seconds = timed(fn)
+            extra.setdefault(f"{name.upper()} mnistgen", {})[f"{call}(10_000) s"] = seconds
+            print(f"| {name.upper()} {call}(10_000) | {seconds:.3f} |")
     # One more epoch through partial_fit (after the table's losses were
     # taken): what a call costs beyond an epoch inside fit.
     print("\n| call | seconds (median of 3, after the first) | s/epoch inside fit |\n|---|---|---|")
     for name, est in fitted.items():
         est.set_params(callbacks=None, verbose=0)
         seconds = timed(lambda: est.partial_fit(x_train), repeats=3)
+        extra.setdefault(f"{name.upper()} mnistgen", {})["partial_fit s"] = seconds
         print(f"| {name.upper()} partial_fit({n:,} images) | {seconds:.2f} | {epoch_seconds[name]:.2f} |")
 
     print(f"\nLast-epoch losses after {args.epochs} epochs (same data, random_state 0 for mnistgen):")
     for label, text in quality:
         print(f"- {label}: {text}")
+
+    if args.results:
+        table = []
+        for label, batch, t, ips, gfl, gfs, ratio in rows:
+            if t is None:  # a recipe that did not run has no row
+                continue
+            figures = {"s/epoch": t, "images/s": ips, "GFLOP/s": gfs, "of matmul rate": gfs / rate,
+                       "mnistgen time / this": ratio, **extra.get(label, {})}
+            table.append((f"{label}, batch {batch}", 1, {c: (float(figures[c]), None) for c in COLUMNS
+                                                         if c in figures}))
+        table.append(("float32 matrix multiply, 2048x2048 (the machine's rate)", 1,
+                      {"GFLOP/s": (rate, None)}))
+        caption = (f"{n:,} training images, {args.epochs} epochs per row, random_state 0 for "
+                   f"mnistgen. s/epoch is the median of epochs 2 to {args.epochs}; sample, transform "
+                   f"and partial_fit times are medians of repeated calls after a first; the "
+                   f"machine's rate is the median of {len(rates)} measurements in the run, each the "
+                   f"fastest of {', '.join(LIBRARIES)}.")
+        write_results(args.results, COLUMNS, FORMATS, table, n_train=n, n_samples=N_SAMPLES,
+                      seeds=[0], epochs=args.epochs, caption=caption)
 
 
 if __name__ == "__main__":

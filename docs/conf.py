@@ -73,7 +73,9 @@ _write_metrics_page()
 # Measured tables: each ``benchmarks/measured/NAME.json`` (written by a
 # benchmark's ``--results``, with its machine, command and date) becomes
 # ``generated/NAME_table.rst``, which the pages include, so that each
-# measured number is stated once, in the results file.
+# measured number is stated once, in the results file. A table whose results
+# file is gone is deleted, so that a page including it fails to build rather
+# than show numbers that no results file holds.
 MEASURED = ROOT / "benchmarks" / "measured"
 
 
@@ -84,23 +86,47 @@ def _cell(stat, fmt):
     return text if stat["sd"] is None else f"{text} ± {fmt.format(stat['sd'])}"
 
 
-def _write_measured_tables():
+def _caption(res):
+    """Where, when and how the table was measured, and the run's own caption or sizes."""
+    text = f"Measured on {res['machine']}, {res['date']}, with ``{res['command']}``"
+    if "caption" in res:
+        return f"{text}. {res['caption']}"
+    sizes = []
+    if "n_train" in res:
+        sizes.append(f"{res['n_train']:,} training images")
+    if "n_samples" in res:
+        sizes.append(f"{res['n_samples']:,} samples per model")
+    details = "; ".join(filter(None, [", ".join(sizes),
+                                      f"seeds {res['seeds']}" if "seeds" in res else ""]))
+    return f"{text} ({details})." if details else f"{text}."
+
+
+def _measured_table(res):
+    """The lines of ``generated/NAME_table.rst`` for the results ``res`` of one JSON file."""
+    cols = [c for c in res["columns"] if any(c in r["columns"] for r in res["rows"])]
+    fmts = dict(zip(res["columns"], res["formats"]))
+    lines = [".. list-table::", "   :header-rows: 1", "", "   * - model", "     - runs"]
+    lines += [f"     - {c}" for c in cols]
+    for row in res["rows"]:
+        lines += [f"   * - {row['model']}", f"     - {row['runs']}"]
+        lines += [f"     - {_cell(row['columns'].get(c), fmts[c])}" for c in cols]
+    return lines + ["", _caption(res), ""]
+
+
+def _write_measured_tables(measured=MEASURED, generated=GENERATED):
+    """Write ``generated/NAME_table.rst`` for each ``measured/NAME.json``; delete stale tables."""
     import json
 
-    GENERATED.mkdir(exist_ok=True)
-    for path in sorted(MEASURED.glob("*.json")):
+    generated.mkdir(exist_ok=True)
+    stems = set()
+    for path in sorted(measured.glob("*.json")):
         res = json.loads(path.read_text(encoding="utf-8"))
-        cols = [c for c in res["columns"] if any(c in r["columns"] for r in res["rows"])]
-        fmts = dict(zip(res["columns"], res["formats"]))
-        lines = [".. list-table::", "   :header-rows: 1", "", "   * - model", "     - runs"]
-        lines += [f"     - {c}" for c in cols]
-        for row in res["rows"]:
-            lines += [f"   * - {row['model']}", f"     - {row['runs']}"]
-            lines += [f"     - {_cell(row['columns'].get(c), fmts[c])}" for c in cols]
-        lines += ["", f"Measured on {res['machine']}, {res['date']}, with ``{res['command']}``"
-                      f" ({res['n_train']:,} training images, {res['n_samples']:,} samples per"
-                      f" model; seeds {res['seeds']}).", ""]
-        (GENERATED / f"{path.stem}_table.rst").write_text("\n".join(lines), encoding="utf-8")
+        stems.add(path.stem)
+        text = "\n".join(_measured_table(res))
+        (generated / f"{path.stem}_table.rst").write_text(text, encoding="utf-8")
+    for table in generated.glob("*_table.rst"):
+        if table.name[: -len("_table.rst")] not in stems:
+            table.unlink()
 
 
 _write_measured_tables()

@@ -24,14 +24,12 @@ class GANGenerator(BaseGenerator):
     ``beta_1=0.5``, ``beta_2=0.999``) on batches of 64 images scaled to
     [-1, 1].
 
-    ``epochs=100`` is the default. On the 2-core CPUs of our CI machines an
-    epoch of the 60,000 MNIST images takes 3.7-5.4 s on an AMD EPYC with
-    Zen 5 cores, 5.4-7 s on an Intel Xeon with AVX-512, 8-11 s on a Zen 4
-    EPYC and 13-16 s on an EPYC with AVX2 only (the shared machines' speed
-    varies), so ``fit`` takes six to thirty minutes. Even so the digits stay
-    noisy and mode-collapsed: for each of three seeds at least one digit
-    class is missing from 10,000 samples (the documentation's quality page
-    measures it, next to the report's own code).
+    ``epochs=100`` is the default, a long training on a CPU (the
+    documentation's performance page gives the measured time of an epoch).
+    Even after it the digits stay noisy and mode-collapsed: for each of
+    three seeds at least one digit class is missing from 10,000 samples
+    (the documentation's quality page measures it, next to the report's
+    own code).
 
     A GAN has no encoder, so unlike :class:`VAEGenerator` this estimator has
     no ``transform`` or ``score``.

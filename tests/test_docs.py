@@ -1,10 +1,16 @@
-"""The documentation builds without warnings and documents every public name.
+"""The documentation builds without warnings, documents every public name,
+and states measured numbers only from the benchmarks' results files.
 
-Runs ``sphinx-build -W --keep-going -b html docs <tmp>`` in a subprocess with
-the examples' small budget (``MNISTGEN_DOCS_FULL`` unset): about two minutes
-on a 2-core CPU. Skipped when Sphinx or its extensions are not installed.
+``test_docs_build`` runs ``sphinx-build -W --keep-going -b html docs <tmp>``
+in a subprocess with the examples' small budget (``MNISTGEN_DOCS_FULL``
+unset): about two minutes on a 2-core CPU. Skipped when Sphinx or its
+extensions are not installed. The tests of measured tables take a second
+and need no Sphinx.
 """
+import json
 import os
+import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -83,3 +89,155 @@ def test_docs_build(tmp_path):
                  "performance", "quality", "reliability", "distributed", "contributing",
                  "auto_examples/index"):
         assert (out / f"{page}.html").is_file(), page
+
+
+# -- Measured numbers come from the results files -----------------------------
+#
+# A measured number is written once, by the benchmark that measured it, into
+# benchmarks/measured/NAME.json (its --results); the docs build turns each
+# file into docs/generated/NAME_table.rst, which the pages include. These
+# tests need no Sphinx: they run the build's own table writer.
+
+MEASURED = ROOT / "benchmarks" / "measured"
+#: A column header naming a measured quantity: time, rate, memory, sample quality.
+MEASURED_COLUMN = re.compile(
+    r"s/epoch|images/s|GFLOP|matmul rate|seconds|\btime\b|memory|\b[KMG]B\b|\bFD\b|ELBO|IWAE"
+    r"|nats|\bCS\b|precision|recall|sharpness|min share|\bacc\b",
+    re.IGNORECASE)
+#: Pages not yet held to the rule (they carry hand-typed measured tables that
+#: are being moved into results files): quality.rst (being rewritten) and
+#: reliability.rst (its memory table).
+PENDING = {"quality.rst", "reliability.rst"}
+#: Written by the build, not by hand: sphinx-gallery's timing page.
+BUILD_OUTPUT = {"sg_execution_times.rst"}
+NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+def _measured_tables(out):
+    """Write every results file's table into ``out`` with docs/conf.py's own writer."""
+    conf = runpy.run_path(str(DOCS / "conf.py"))
+    conf["_write_measured_tables"](MEASURED, out)
+    return {path.name[: -len("_table.rst")]: path.read_text(encoding="utf-8")
+            for path in sorted(out.glob("*_table.rst"))}
+
+
+def _list_table(text):
+    """The rows (lists of cell texts) of the generated list-table, and what follows it."""
+    rows, lines = [], text.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("   * - "):
+            rows.append([line[len("   * - "):]])
+        elif line.startswith("     - "):
+            rows[-1].append(line[len("     - "):])
+        elif rows and line and not line.startswith(" "):
+            return rows, "\n".join(lines[i:])
+    return rows, ""
+
+
+def _numbers_in(value):
+    """Every way a number of the results file can be printed in a caption."""
+    if isinstance(value, dict):
+        return set().union(*map(_numbers_in, value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union({str(value)}, *map(_numbers_in, value)) if value else set()
+    if isinstance(value, bool) or value is None:
+        return set()
+    if isinstance(value, int):
+        return {str(value), f"{value:,}"}
+    return set(NUMBER.findall(str(value)))
+
+
+def test_measured_tables_print_the_results_files(tmp_path):
+    """Every cell of a generated table is its results file's value in the column's format,
+    and every number of its caption is in the results file."""
+    tables = _measured_tables(tmp_path)
+    assert set(tables) == {p.stem for p in MEASURED.glob("*.json")}
+    for name, text in tables.items():
+        res = json.loads((MEASURED / f"{name}.json").read_text(encoding="utf-8"))
+        formats = dict(zip(res["columns"], res["formats"]))
+        rows, caption = _list_table(text)
+        header, body = rows[0], rows[1:]
+        assert header[:2] == ["model", "runs"], name
+        assert [r[0] for r in body] == [r["model"] for r in res["rows"]], name
+        for cells, row in zip(body, res["rows"]):
+            assert cells[1] == str(row["runs"]), (name, row["model"])
+            for column, cell in zip(header[2:], cells[2:]):
+                stat = row["columns"].get(column)
+                if stat is None:
+                    assert cell == "n/a", (name, row["model"], column, cell)
+                    continue
+                fmt = formats[column]
+                expected = [fmt.format(stat["mean"])]
+                if stat["sd"] is not None:
+                    expected.append(fmt.format(stat["sd"]))
+                assert cell == " ± ".join(expected), (name, row["model"], column, cell, expected)
+        stray = set(NUMBER.findall(caption)) - _numbers_in(
+            {k: v for k, v in res.items() if k not in ("rows", "formats")})
+        assert not stray, f"{name}: caption numbers {sorted(stray)} are not in {name}.json"
+
+
+def _table_headers(text):
+    """Yield ``(line number, header cells)`` of each table of an rst text.
+
+    Covers list-tables (their first row), csv-tables (their ``:header:``),
+    grid and Markdown-style tables, in literal blocks too (the first ``|``
+    row after a border or a non-table line), and simple tables (the row
+    under the top ``===`` border).
+    """
+    lines = text.split("\n")
+    border = re.compile(r"^\s*=+( +=+)+\s*$")
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if s.startswith(".. list-table::"):
+            rest = [l.strip() for l in lines[i + 1:]]
+            first = next((k for k, l in enumerate(rest) if l.startswith("* - ")), None)
+            if first is not None:
+                cells = [rest[first][4:]]
+                for cell in rest[first + 1:]:
+                    if not cell.startswith("- "):
+                        break
+                    cells.append(cell[2:])
+                yield i + 1, cells
+        elif s.startswith(".. csv-table::"):
+            for option in lines[i + 1:]:
+                if not option.strip().startswith(":"):
+                    break
+                if option.strip().startswith(":header:"):
+                    yield i + 1, [c.strip() for c in option.split(":header:", 1)[1].split(",")]
+        elif s.startswith("|") and s.endswith("|") and not lines[i - 1].strip().startswith(("|", "+=")):
+            yield i + 1, [c.strip() for c in s.strip("|").split("|")]
+        elif border.match(line) and i + 1 < len(lines) and (i == 0 or not lines[i - 1].strip()):
+            yield i + 2, lines[i + 1].split()
+
+
+def _hand_written_pages():
+    for path in sorted(DOCS.rglob("*.rst")):
+        rel = path.relative_to(DOCS)
+        if rel.parts[0] in ("generated", "auto_examples", "_build") or rel.name in BUILD_OUTPUT:
+            continue
+        yield rel, path.read_text(encoding="utf-8")
+
+
+def test_no_hand_typed_measured_tables():
+    """No hand-written page (but those in PENDING) has a table with a measured column."""
+    found = []
+    for rel, text in _hand_written_pages():
+        if rel.name in PENDING:
+            continue
+        for line, cells in _table_headers(text):
+            measured = [c for c in cells if MEASURED_COLUMN.search(c)]
+            if measured:
+                found.append(f"docs/{rel}:{line}: {measured}")
+    assert not found, ("tables of measured numbers typed by hand (write them with a benchmark's "
+                       "--results into benchmarks/measured/ and include generated/NAME_table.rst):\n"
+                       + "\n".join(found))
+
+
+def test_included_tables_have_results_files():
+    """Every ``generated/NAME_table.rst`` a page includes has its ``benchmarks/measured/NAME.json``."""
+    include = re.compile(r"^\.\. include:: generated/(\w+)_table\.rst\s*$", re.MULTILINE)
+    missing = [f"docs/{rel} includes generated/{name}_table.rst, but benchmarks/measured/"
+               f"{name}.json does not exist (run the benchmark with --results)"
+               for rel, text in _hand_written_pages() for name in include.findall(text)
+               if not (MEASURED / f"{name}.json").is_file()]
+    assert not missing, "\n".join(missing)
