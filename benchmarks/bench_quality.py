@@ -41,8 +41,19 @@ For example, a reduced budget::
     python benchmarks/bench_quality.py --seeds 0 --n-train 10000 --n-samples 2000 \
         --epochs-vae 5 --epochs-gan 3 --models vae cvae conv-vae gan cgan conv-gan
 
+A model named ``NAME-gmm`` samples through ``GaussianMixture(10)`` fitted on
+the training latents; when ``NAME`` comes before it in ``--models``, its
+trained networks are reused (``fit_latent_sampler``), so the two rows compare
+prior and mixture samples of the same models. The VAE comparison of the
+options (issue 23)::
+
+    python benchmarks/bench_quality.py --seeds 0 1 2 --features \
+        --models vae vae-gmm conv-vae-32 conv-vae-32-gmm conv-vae conv-vae-gmm \
+        --epochs conv-vae-32=20 conv-vae-32-gmm=20 --results benchmarks/measured/vae_quality.json
+
 Uncurated 8x8 sample grids go to ``--out`` (default
-``benchmarks/results/quality``, git-ignored).
+``benchmarks/results/quality``, git-ignored), and for latent size 2 with a
+mixture sampler the map of test latents with the mixture's components.
 """
 import argparse
 import json
@@ -91,6 +102,11 @@ MODELS = {
     "conv-vae-16": (VAEGenerator, {"architecture": "conv", "latent_dim": 16}),
     "conv-vae-16-gmm": (VAEGenerator, {"architecture": "conv", "latent_dim": 16,
                                        "latent_sampler": "gmm10"}),
+    "conv-vae-gmm": (VAEGenerator, {"architecture": "conv", "latent_sampler": "gmm10"}),
+    "conv-vae-32": (VAEGenerator, {"architecture": "conv", "latent_dim": 32}),
+    "conv-vae-32-gmm": (VAEGenerator, {"architecture": "conv", "latent_dim": 32,
+                                       "latent_sampler": "gmm10"}),
+    "conv-vae-0.1": (VAEGenerator, {"architecture": "conv", "conv_dense_units": ()}),
     # the stable-GAN options (GANGenerator's loss, spectral_norm, ema, ...)
     "gan-ema": (GANGenerator, {"ema": 0.999}),
     "gan-hinge": (GANGenerator, {"loss": "hinge", "spectral_norm": True, "ema": 0.999}),
@@ -170,6 +186,19 @@ def save_grid(images, path, title):
     from mnistgen.plotting import plot_images
 
     fig = plot_images(np.asarray(images[:64]), n_cols=8, title=title)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+
+def save_latent_map(vae, images, labels, path, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mnistgen.plotting import plot_latent_space
+
+    fig = plot_latent_space(vae, images, labels, title=title)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
 
@@ -261,6 +290,7 @@ def main(argv=None):
     if os.path.exists(rows_path):
         with open(rows_path) as fh:
             recorded = json.load(fh)
+    trained = {}
     for model_name in args.models:
         rows = []
         for seed in args.seeds:
@@ -276,9 +306,19 @@ def main(argv=None):
                 print(f"{model_name} seed {seed}: reused from {rows_path}: "
                       + ", ".join(f"{k} {v:.4g}" for k, v in recorded[key].items()), flush=True)
                 continue
-            est = cls(epochs=epochs, random_state=seed, **_built(extra))
-            est.fit(x_train, y_train)  # y is ignored by unconditional models
-            fit_s = time.perf_counter() - t
+            # a "-gmm" twin of a model trained in this run reuses its networks:
+            # only the sampler is fitted (fit_latent_sampler), as fit would
+            same = (cls.__name__, repr(sorted((k, v) for k, v in extra.items()
+                                              if k != "latent_sampler")), epochs, seed)
+            if same in trained:
+                est, fit_s = trained[same]
+                est.set_params(latent_sampler=_built(extra).get("latent_sampler"))
+                est.fit_latent_sampler(x_train, y_train)
+            else:
+                est = cls(epochs=epochs, random_state=seed, **_built(extra))
+                est.fit(x_train, y_train)  # y is ignored by unconditional models
+                fit_s = time.perf_counter() - t
+                trained[same] = est, fit_s
             asked = np.arange(args.n_samples) % 10 if est.conditional else None
             samples = est.sample(args.n_samples, y=asked, random_state=10_000 + seed)
             row = metrics.evaluate(samples, ref_feats, labels=asked, classifier=judge)
@@ -295,6 +335,10 @@ def main(argv=None):
                 json.dump(recorded, fh, indent=1)
             save_grid(samples, os.path.join(args.out, f"{model_name}_seed{seed}.png"),
                       f"{model_name.upper()} seed {seed}, {epochs} epochs (uncurated)")
+            if cls is VAEGenerator and est.latent_dim == 2 and hasattr(est, "latent_samplers_"):
+                save_latent_map(est, x_test[:5000], y_test[:5000],
+                                os.path.join(args.out, f"{model_name}_seed{seed}_latent.png"),
+                                f"{model_name} seed {seed}: test latents, mixture components")
             print(f"{model_name} seed {seed}: {epochs} epochs in {fit_s:.0f} s; "
                   + ", ".join(f"{k} {v:.4g}" for k, v in row.items()), flush=True)
         table.append((f"mnistgen {model_name} ({epochs} ep)", len(rows), summarise(rows)))

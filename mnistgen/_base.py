@@ -218,6 +218,8 @@ class BaseGenerator(BaseEstimator):
 
     def __setstate__(self, state):
         exported = state.pop("_mnistgen_state", None)
+        for name, value in persistence._BEFORE_THEY_EXISTED.get(type(self).__name__, {}).items():
+            state.setdefault(name, value)  # pickled before the parameter existed
         super().__setstate__(state)
         if exported is not None:
             meta, files = exported

@@ -36,12 +36,17 @@ class _Constraint(HasMethods):
 
 
 class Widths(_Constraint):
-    """A non-empty tuple (or list) of positive ints, or one positive int."""
+    """A non-empty tuple (or list) of positive ints, or one positive int;
+    with ``allow_empty``, the empty tuple too."""
+
+    def __init__(self, allow_empty=False):
+        super().__init__()
+        self.allow_empty = allow_empty
 
     def is_satisfied_by(self, val):
         if isinstance(val, Integral) and not isinstance(val, (bool, np.bool_)):
             return val >= 1
-        if not isinstance(val, (tuple, list)) or not val:
+        if not isinstance(val, (tuple, list)) or not (val or self.allow_empty):
             return False
         return all(
             isinstance(u, Integral) and not isinstance(u, (bool, np.bool_)) and u >= 1
@@ -49,7 +54,7 @@ class Widths(_Constraint):
         )
 
     def __str__(self):
-        return "a non-empty tuple of positive ints"
+        return "a tuple of positive ints" if self.allow_empty else "a non-empty tuple of positive ints"
 
 
 class _KerasCallbacks(_Constraint):

@@ -235,6 +235,8 @@ def build_vae_decoder(n_features=784, hidden_units=(512, 256), latent_dim=2, see
     n_classes : int, default=0
         For a conditional decoder, the number of classes: the model then
         takes ``[z, labels]`` and concatenates the one-hot labels to ``z``.
+    dense_units : tuple of int, default=()
+        The *encoder's* dense units, applied in reverse before the grid.
 
     Returns
     -------
@@ -409,13 +411,15 @@ def _image_input(image_shape, n_classes):
     return inputs, _label_maps(image, label, (height, width))
 
 
-def build_conv_vae_encoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2, seed=None, n_classes=0):
+def build_conv_vae_encoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2, seed=None, n_classes=0,
+                           dense_units=()):
     """Build a convolutional VAE encoder: strided 3x3 ReLU convolutions, two heads.
 
     The flat input rows are reshaped to ``(H, W, C)``; each entry of
     ``filters`` is a 3x3 convolution with stride 2 and ReLU, halving the
     height and width (28x28 -> 14x14 -> 7x7 by default); the result is
-    flattened and fed to two linear heads, the mean and the log-variance.
+    flattened, passed through ReLU dense layers of ``dense_units`` and fed
+    to two linear heads, the mean and the log-variance.
 
     Parameters
     ----------
@@ -429,15 +433,16 @@ def build_conv_vae_encoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     seed : int, default=None
         Seed of the weight initializers (``None``: Keras's global seed).
     n_classes : int, default=0
-        For a conditional encoder, the number of classes: the model then
-        takes ``[images, labels]`` and the one-hot labels are broadcast over
-        the image as ``n_classes`` extra input channels.
+        For a conditional encoder, the number of classes: it then takes
+        ``[images, labels]``, the one-hot labels broadcast over the image as
+        ``n_classes`` extra input channels.
+    dense_units : tuple of int, default=()
+        ReLU dense layers between the convolutions and the heads.
 
     Returns
     -------
     encoder : keras.Model
-        Maps ``(batch, H*W)`` to ``[z_mean, z_log_var]``, each of shape
-        ``(batch, latent_dim)``.
+        Maps ``(batch, H*W*C)`` to ``[z_mean, z_log_var]``, each ``(batch, latent_dim)``.
 
     Raises
     ------
@@ -459,19 +464,22 @@ def build_conv_vae_encoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     for i, f in enumerate(filters):
         h = _conv(f, 3, seeds, "relu", name=f"conv_{i}")(h)
     h = layers.Flatten(name="flatten")(h)
+    for i, units in enumerate(dense_units):
+        h = _dense(int(units), seeds, "relu", name=f"hidden_{i}")(h)
     z_mean = _dense(latent_dim, seeds, name="z_mean")(h)
     z_log_var = _dense(latent_dim, seeds, name="z_log_var")(h)
     return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
 
 
-def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2, seed=None, n_classes=0):
+def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2, seed=None, n_classes=0,
+                           dense_units=()):
     """Build a convolutional VAE decoder: the conv encoder's mirror, ending in a sigmoid.
 
-    A ReLU dense layer maps ``z`` to a ``(H/4, W/4, filters[-1])`` grid (for
-    two stages); 3x3 transposed convolutions with stride 2 and ReLU double
-    it back with the channels of ``filters`` in reverse order, and the last
-    one has a single channel and a sigmoid (7x7x64 -> 14x14x32 -> 28x28x1 by
-    default). The output is flattened to rows.
+    ReLU dense layers (``dense_units`` reversed, then one more) map ``z``
+    to a ``(H/4, W/4, filters[-1])`` grid (for two stages); 3x3 stride-2
+    ReLU transposed convolutions with ``filters`` reversed double it back,
+    the last with one channel and a sigmoid (7x7x64 -> 14x14x32 -> 28x28x1
+    by default). The output is flattened to rows.
 
     Parameters
     ----------
@@ -479,20 +487,21 @@ def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
         ``(H, W)`` of greyscale or ``(H, W, C)`` of ``C``-channel images,
         ``H`` and ``W`` divisible by ``2 ** len(filters)``.
     filters : tuple of int, default=(32, 64)
-        The *encoder's* channels; the decoder uses them in reverse order.
+        The *encoder's* channels, used in reverse.
     latent_dim : int, default=2
         Size of the latent space.
     seed : int, default=None
         Seed of the weight initializers.
     n_classes : int, default=0
-        For a conditional decoder, the number of classes: the model then
-        takes ``[z, labels]`` and concatenates the one-hot labels to ``z``.
+        For a conditional decoder, the number of classes: it then takes
+        ``[z, labels]``, the one-hot labels concatenated to ``z``.
+    dense_units : tuple of int, default=()
+        The *encoder's* dense units, applied in reverse before the grid.
 
     Returns
     -------
     decoder : keras.Model
-        Maps ``(batch, latent_dim)`` codes to ``(batch, H*W)`` pixel
-        probabilities in [0, 1].
+        Maps ``(batch, latent_dim)`` codes to ``(batch, H*W*C)`` pixels in [0, 1].
 
     Raises
     ------
@@ -503,16 +512,16 @@ def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     --------
     >>> from mnistgen.networks import build_conv_vae_decoder
     >>> decoder = build_conv_vae_decoder(seed=0)
-    >>> tuple(decoder.output.shape)
-    (None, 784)
-    >>> decoder.get_layer("grid").output.shape[1:]
-    (7, 7, 64)
+    >>> tuple(decoder.output.shape), decoder.get_layer("grid").output.shape[1:]
+    ((None, 784), (7, 7, 64))
     """
     height, width, channels = channels_last(image_shape)
     grid = check_conv_shape(image_shape, filters)
     seeds = _Seeds(None if seed is None else int(seed) + 1000)
     inputs, z, label = _inputs((latent_dim,), "z", n_classes)
     h = _with_label(z, label)
+    for i, units in enumerate(reversed(tuple(dense_units))):
+        h = _dense(int(units), seeds, "relu", name=f"hidden_{i}")(h)
     h = _dense(grid[0] * grid[1] * filters[-1], seeds, "relu", name="dense")(h)
     h = layers.Reshape(grid + (filters[-1],), name="grid")(h)
     for i, f in enumerate(reversed(tuple(filters[:-1]))):

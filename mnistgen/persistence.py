@@ -367,6 +367,12 @@ def _check_header(meta, path):
         )
 
 
+#: Parameters added after a file may have been written whose default is not
+#: what such a file's networks were built with: a file without one of them
+#: gets the value that describes its networks, not today's default.
+_BEFORE_THEY_EXISTED = {"VAEGenerator": {"conv_dense_units": ()}}
+
+
 def load(path):
     """Load an estimator written by ``save``.
 
@@ -409,6 +415,8 @@ def load(path):
     try:
         # JSON has no tuples: layer widths come back as the tuples they were
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["params"].items()}
+        for name, value in _BEFORE_THEY_EXISTED.get(meta["estimator"], {}).items():
+            params.setdefault(name, value)
         estimator = _ESTIMATORS[meta["estimator"]](**params)
         estimator._validate_params()
     except (KeyError, TypeError) as exc:

@@ -138,7 +138,7 @@ def plot_history(history, keys=None, ax=None, title=None):
     return fig
 
 
-def plot_latent_space(vae, X, y=None, ax=None, title="VAE latent means"):
+def plot_latent_space(vae, X, y=None, ax=None, title="VAE latent means", show_sampler=True):
     """Scatter the latent means of ``X``, coloured by label.
 
     Parameters
@@ -154,6 +154,13 @@ def plot_latent_space(vae, X, y=None, ax=None, title="VAE latent means"):
         Where to draw; a new figure if None.
     title : str, default="VAE latent means"
         Axes title.
+    show_sampler : bool, default=True
+        If the VAE samples through a fitted Gaussian mixture
+        (``latent_sampler=GaussianMixture(...)`` or
+        ``BayesianGaussianMixture``), draw each component on the map: its
+        mean as a cross and its two-standard-deviation ellipse in the first
+        two latent dimensions (components of negligible weight, under
+        0.1 %, are left out).
 
     Returns
     -------
@@ -162,11 +169,15 @@ def plot_latent_space(vae, X, y=None, ax=None, title="VAE latent means"):
     Examples
     --------
     >>> import numpy as np
+    >>> from sklearn.mixture import GaussianMixture
     >>> from mnistgen import VAEGenerator
     >>> from mnistgen.plotting import plot_latent_space
     >>> X = np.random.default_rng(0).random((100, 64), dtype=np.float32)
-    >>> vae = VAEGenerator(epochs=1, random_state=0).fit(X)
+    >>> vae = VAEGenerator(epochs=1, random_state=0,
+    ...                    latent_sampler=GaussianMixture(3)).fit(X)
     >>> fig = plot_latent_space(vae, X, y=np.arange(100) % 10)
+    >>> len(fig.axes[0].patches)  # one ellipse per mixture component
+    3
     """
     Z = vae.transform(X, y)  # a conditional VAE's encoder reads the labels too
     fig, ax = _axes(ax, (6, 5))
@@ -174,10 +185,38 @@ def plot_latent_space(vae, X, y=None, ax=None, title="VAE latent means"):
     points = ax.scatter(dims[:, 0], dims[:, 1], c=y, cmap="tab10" if y is not None else None, s=4)
     if y is not None:
         fig.colorbar(points, ax=ax, label="label")
+    if show_sampler and Z.shape[1] >= 2:
+        for sampler in getattr(vae, "latent_samplers_", []):
+            _draw_mixture(ax, sampler)
     ax.set_xlabel("z[0]")
     ax.set_ylabel("z[1]")
     ax.set_title(title)
     return fig
+
+
+def _draw_mixture(ax, mixture):
+    """A fitted Gaussian mixture's components in the first two dimensions."""
+    from matplotlib.patches import Ellipse
+
+    if not hasattr(mixture, "means_"):
+        return  # not a mixture (a kernel density, say): nothing to draw
+    means = mixture.means_[:, :2]
+    k, d = mixture.means_.shape
+    cov = np.asarray(mixture.covariances_)
+    if mixture.covariance_type == "tied":
+        cov = np.broadcast_to(cov, (k, d, d))
+    elif mixture.covariance_type == "diag":
+        cov = np.stack([np.diag(c) for c in cov])
+    elif mixture.covariance_type == "spherical":
+        cov = np.stack([np.eye(d) * c for c in cov])
+    for mean, c, weight in zip(means, cov[:, :2, :2], mixture.weights_):
+        if weight < 1e-3:
+            continue
+        values, vectors = np.linalg.eigh(c)
+        angle = np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1]))
+        width, height = 4 * np.sqrt(np.maximum(values[::-1], 0))  # 2 sd each way
+        ax.add_patch(Ellipse(mean, width, height, angle=angle, fill=False, lw=1.5, color="black"))
+        ax.plot(*mean, "k+", ms=10, mew=2)
 
 
 def plot_manifold(vae, n=15, extent=2.0, ax=None, title="Decoded latent grid"):

@@ -70,14 +70,22 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     architecture : {"mlp", "conv"}, default="mlp"
         ``"mlp"`` is the report's dense networks (``hidden_units``);
         ``"conv"`` a convolutional encoder (3x3 stride-2 ReLU convolutions
-        with ``conv_filters`` channels, then the two linear heads) and a
-        mirrored decoder of transposed convolutions (see
+        with ``conv_filters`` channels, ReLU dense layers of
+        ``conv_dense_units``, then the two linear heads) and a mirrored
+        decoder ending in transposed convolutions (see
         :func:`~mnistgen.networks.build_conv_vae_encoder`). ``"conv"`` needs
         image height and width divisible by ``2 ** len(conv_filters)`` (4 by
         default).
     conv_filters : tuple of int, default=(32, 64)
         Channels of the encoder's convolutions, input side first; the
         decoder uses them in reverse. Used by ``architecture="conv"`` only.
+    conv_dense_units : tuple of int, default=(512, 256)
+        Units of ReLU dense layers between the encoder's convolutions and
+        its heads, input side first, mirrored in the decoder between ``z``
+        and the grid (by default the report's MLP widths: the conv VAE is
+        the report's networks with convolutions around them); ``()``: none,
+        the conv VAE of version 0.1, whose heads read the convolutions
+        directly. Used by ``architecture="conv"`` only.
     conditional : bool, default=False
         If True, train a class-conditional VAE: :meth:`fit` needs integer
         labels ``y``, the one-hot label is an extra input of the encoder and
@@ -204,6 +212,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         **COMMON_CONSTRAINTS,
         "hidden_units": [Widths()],
         "beta": [Interval(Real, 0.0, np.inf, closed="left")],
+        "conv_dense_units": [Widths(allow_empty=True)],
         "latent_sampler": [None, HasMethods(["fit", "sample"])],
     }
 
@@ -221,6 +230,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         warm_start=False,
         architecture="mlp",
         conv_filters=(32, 64),
+        conv_dense_units=(512, 256),
         conditional=False,
         beta=1.0,
         on_divergence="raise",
@@ -242,6 +252,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         self.warm_start = warm_start
         self.architecture = architecture
         self.conv_filters = conv_filters
+        self.conv_dense_units = conv_dense_units
         self.conditional = conditional
         self.beta = beta
         self.on_divergence = on_divergence
@@ -266,9 +277,11 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
             filters = widths(self.conv_filters)
             return {
                 "encoder_": networks.build_conv_vae_encoder(
-                    self.image_shape_, filters, self.latent_dim, seed, n_classes=k),
+                    self.image_shape_, filters, self.latent_dim, seed, n_classes=k,
+                    dense_units=widths(self.conv_dense_units)),
                 "decoder_": networks.build_conv_vae_decoder(
-                    self.image_shape_, filters, self.latent_dim, seed, n_classes=k),
+                    self.image_shape_, filters, self.latent_dim, seed, n_classes=k,
+                    dense_units=widths(self.conv_dense_units)),
             }
         units = widths(self.hidden_units)
         return {
@@ -321,15 +334,21 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     def _after_training(self, X, labels):
         """Fit ``latent_sampler`` on the latent means of the training images."""
         from ._inference import infer, map_chunks
+
+        Z = None
+        if self.latent_sampler is not None:
+            Z = map_chunks(lambda x, chunk: infer(self.encoder_, x, chunk)[0], X, self.latent_dim,
+                           labels=labels)
+        self._fit_samplers(Z, None if labels is None else labels.argmax(axis=1))
+
+    def _fit_samplers(self, Z, classes):
+        """Fit ``latent_sampler`` on latents ``Z`` (per class index), or drop it."""
         from ._latent_samplers import fit_samplers
 
         for name in ("latent_samplers_", "_sampler_data"):
             self.__dict__.pop(name, None)
         if self.latent_sampler is None:
             return
-        Z = map_chunks(lambda x, chunk: infer(self.encoder_, x, chunk)[0], X, self.latent_dim,
-                       labels=labels)
-        classes = None if labels is None else labels.argmax(axis=1)
         seed = self._seed + self.n_iter_
         self.latent_samplers_ = fit_samplers(self.latent_sampler, Z, classes, seed, n_classes(self))
         self._sampler_data = (Z, classes, seed)
@@ -404,6 +423,52 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         (100, 2)
         """
         return self.fit(X, y).transform(X, y)
+
+    def fit_latent_sampler(self, X, y=None):
+        """Fit ``latent_sampler`` on the latent means of ``X``, without training.
+
+        :meth:`fit` does this at its end with the training images; call it
+        to try another sampler on a trained model (set ``latent_sampler``
+        first), or to fit it on other images. With ``latent_sampler=None``
+        it removes the fitted sampler: :meth:`sample` draws from the prior
+        again. The networks are not touched.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, H, W), (n_samples, H, W, C) or (n_samples, H*W)
+            Images with the pixel count seen in :meth:`fit`.
+        y : array-like of shape (n_samples,) of int, default=None
+            Class labels, required for a conditional model (one sampler
+            per class); ignored otherwise.
+
+        Returns
+        -------
+        self : VAEGenerator
+            With ``latent_samplers_`` fitted (or removed).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.mixture import GaussianMixture
+        >>> from mnistgen import VAEGenerator
+        >>> X = np.random.default_rng(0).random((100, 64), dtype=np.float32)
+        >>> vae = VAEGenerator(epochs=1, random_state=0).fit(X)
+        >>> vae.set_params(latent_sampler=GaussianMixture(3)).fit_latent_sampler(X)
+        VAEGenerator(epochs=1, latent_sampler=GaussianMixture(n_components=3),
+                     random_state=0)
+        >>> vae.latent_samplers_[0].means_.shape
+        (3, 2)
+        """
+        from ._inference import infer
+
+        self._validate_params()
+        Z = self._map_images(lambda x, labels: infer(self.encoder_, x, labels)[0],
+                             X, self.latent_dim, y, "fit_latent_sampler")
+        classes = None
+        if self.conditional:
+            classes = given_labels(self, y, len(Z), "fit_latent_sampler").argmax(axis=1)
+        self._fit_samplers(Z if self.latent_sampler is not None else None, classes)
+        return self
 
     def transform(self, X, y=None):
         """Encode images to their latent means.

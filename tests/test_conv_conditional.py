@@ -105,6 +105,29 @@ def test_conv_needs_sizes_divisible_by_4(cls, shape):
         cls(architecture="conv", conv_filters=(2,), epochs=1, random_state=0).fit(X)
 
 
+@pytest.mark.parametrize("units", [(), (16,), (16, 8)])
+def test_conv_vae_dense_units_sit_between_convolutions_and_heads(units, images):
+    """conv_dense_units: ReLU dense layers after the encoder's convolutions, mirrored
+    in the decoder before the grid; () leaves the heads on the convolutions."""
+    vae = VAEGenerator(**CONV_VAE, conv_dense_units=units).fit(images)
+
+    def hidden(model):
+        return [(l.units, l.activation.__name__) for l in model.layers if l.name.startswith("hidden")]
+
+    assert hidden(vae.encoder_) == [(u, "relu") for u in units]
+    assert hidden(vae.decoder_) == [(u, "relu") for u in reversed(units)]
+    heads_in = vae.encoder_.get_layer("z_mean").input.shape[-1]
+    assert heads_in == (units[-1] if units else 2 * 2 * 8)  # 8x8 -> 2x2 grid of 8 channels
+    assert vae.sample(3).shape == (3, 8, 8)
+
+
+@pytest.mark.parametrize("units, error", [((0,), ValueError), ((8, -1), ValueError),
+                                          ("wide", ValueError), ((8.0,), ValueError)])
+def test_bad_conv_dense_units(units, error, images):
+    with pytest.raises(error, match="conv_dense_units"):
+        VAEGenerator(**CONV_VAE, conv_dense_units=units).fit(images)
+
+
 @pytest.mark.parametrize("cls", [VAEGenerator, GANGenerator])
 @pytest.mark.parametrize("params, error, match", [
     (dict(architecture="cnn"), ValueError, "architecture"),

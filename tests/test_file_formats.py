@@ -34,3 +34,16 @@ def test_old_files_load_and_sample_as_they_did(name):
 def test_format1_files_get_todays_defaults_for_newer_parameters():
     gan = load(FIXTURES / "format1_gan.mnistgen")
     assert (gan.loss, gan.ema, gan.early_stopping) == ("bce", None, False)
+
+
+def test_a_conv_vae_of_before_conv_dense_units_keeps_its_networks():
+    """conv_dense_units came with a new default, (512, 256): a file written before it
+    describes the networks it holds, without dense layers (persistence._BEFORE_THEY_EXISTED)."""
+    vae = load(FIXTURES / "format1_conv_vae.mnistgen")
+    assert vae.architecture == "conv" and vae.conv_dense_units == ()
+    assert not [layer for layer in vae.encoder_.layers if layer.name.startswith("hidden")]
+    from sklearn.base import clone
+
+    X = np.random.default_rng(0).random((40, 8, 8), dtype=np.float32)
+    refit = clone(vae).set_params(epochs=1).fit(X)  # the clone builds the same networks again
+    assert [w.shape for w in refit.encoder_.get_weights()] == [w.shape for w in vae.encoder_.get_weights()]

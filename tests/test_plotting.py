@@ -47,3 +47,25 @@ def test_latent_space_of_a_conditional_vae(images):
     fig = plot_latent_space(cvae, images, y=y)
     points = fig.axes[0].collections[0].get_offsets()
     np.testing.assert_allclose(points, cvae.transform(images, y)[:, :2], rtol=1e-6)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical", "tied"])
+def test_latent_map_draws_the_mixture_components(fitted_vae, images, covariance_type):
+    """Each component of a fitted GaussianMixture sampler is a cross at its mean and a
+    two-standard-deviation ellipse; without a sampler, or with show_sampler=False, none."""
+    from sklearn.base import clone
+    from sklearn.mixture import GaussianMixture
+
+    assert not plot_latent_space(fitted_vae, images).axes[0].patches
+    vae = clone(fitted_vae).set_params(
+        latent_sampler=GaussianMixture(3, covariance_type=covariance_type, random_state=0)).fit(images)
+    (mixture,) = vae.latent_samplers_
+    ax = plot_latent_space(vae, images).axes[0]
+    assert len(ax.patches) == 3
+    np.testing.assert_allclose([p.center for p in ax.patches], mixture.means_[:, :2], rtol=1e-6)
+    crosses = [line.get_xydata()[0] for line in ax.get_lines()]
+    np.testing.assert_allclose(crosses, mixture.means_[:, :2], rtol=1e-6)
+    if covariance_type == "spherical":  # circles of radius 2 sd
+        np.testing.assert_allclose([p.width for p in ax.patches], 4 * np.sqrt(mixture.covariances_),
+                                   rtol=1e-5)
+    assert not plot_latent_space(vae, images, show_sampler=False).axes[0].patches

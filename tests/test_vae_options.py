@@ -27,6 +27,37 @@ def test_sampler_is_fitted_on_the_training_latents_and_used_by_sample(images):
     assert codes.shape == (2000, 2)
 
 
+def test_fit_latent_sampler_fits_a_trained_model_as_fit_would(images, tmp_path):
+    """A sampler fitted after training equals the one fit makes; None goes back to the prior;
+    the networks are untouched; a conditional model needs its labels."""
+    with_gmm = VAEGenerator(latent_sampler=GaussianMixture(2), **SMALL_VAE).fit(images)
+    plain = VAEGenerator(**SMALL_VAE).fit(images)
+    prior = plain.sample(8, random_state=0)
+    weights = [w.copy() for w in plain.decoder_.get_weights()]
+    plain.set_params(latent_sampler=GaussianMixture(2)).fit_latent_sampler(images)
+    np.testing.assert_allclose(plain.latent_samplers_[0].means_, with_gmm.latent_samplers_[0].means_,
+                               rtol=1e-6)
+    np.testing.assert_array_equal(plain.sample(8, random_state=0), with_gmm.sample(8, random_state=0))
+    assert all(np.array_equal(a, b) for a, b in zip(weights, plain.decoder_.get_weights()))
+    again = load(plain.save(os.path.join(tmp_path, "v.mnistgen")))
+    np.testing.assert_array_equal(again.sample(8, random_state=0), with_gmm.sample(8, random_state=0))
+    plain.set_params(latent_sampler=None).fit_latent_sampler(images)
+    assert not hasattr(plain, "latent_samplers_")
+    np.testing.assert_array_equal(plain.sample(8, random_state=0), prior)
+    y = np.arange(len(images)) % 3
+    cvae = VAEGenerator(conditional=True, **SMALL_VAE).fit(images, y)
+    cvae.set_params(latent_sampler=GaussianMixture(1))
+    with pytest.raises(ValueError, match="fit_latent_sampler"):
+        cvae.fit_latent_sampler(images)
+    assert len(cvae.fit_latent_sampler(images, y).latent_samplers_) == 3
+    with pytest.raises(ValueError, match="latent_sampler"):
+        VAEGenerator(**SMALL_VAE).fit(images).set_params(latent_sampler="gmm").fit_latent_sampler(images)
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        VAEGenerator(latent_sampler=GaussianMixture(2)).fit_latent_sampler(images)
+
+
 def test_sampler_draws_are_reproducible_and_in_random_order(images):
     vae = VAEGenerator(latent_sampler=GaussianMixture(3), **SMALL_VAE).fit(images)
     a = vae.sample(50, random_state=1)
