@@ -69,8 +69,9 @@ def keras_compile_kwargs(architecture, distributed):
     The report's MLPs on one device follow ``jit_compile`` (XLA by
     default). Convolutional networks follow ``conv_jit_compile`` (no XLA by
     default: on a CPU, XLA's convolutions made an epoch of the
-    convolutional VAE 24 times slower than TensorFlow's own oneDNN kernels,
-    ``benchmarks/bench_conv_xla.py``). Under a distribution strategy,
+    convolutional VAE much slower than TensorFlow's own oneDNN kernels,
+    measured by ``benchmarks/bench_conv_xla.py``, see
+    ``benchmarks/SPEED_NOTES.md``). Under a distribution strategy,
     Keras's own default for ``tf.distribute``: no XLA, because one XLA
     cluster cannot span the replicas and their gradient all-reduce.
     """

@@ -21,8 +21,9 @@ into groups of up to ``steps_per_call`` for one compiled call each, and the
 last, smaller mini-batch comes alone. Every group of full mini-batches has
 the same shape: a shorter last group is padded with zeros and carries its
 count of real mini-batches, so that XLA compiles the step once for all of
-them instead of once more for the short group (3.4-3.6 s of the GAN's first
-epoch on a 2-core CPU: ``benchmarks/bench_startup.py``). Under
+them instead of once more for the short group, a compilation that took
+seconds of the GAN's first epoch on a CPU (``benchmarks/bench_startup.py``
+measures it; its runs are in ``benchmarks/SPEED_NOTES.md``). Under
 ``tf.distribute`` (``grouped=False``) every element is one mini-batch, which
 Keras splits across the replicas.
 """
@@ -54,9 +55,9 @@ def _options():
     seeds) and keeps its share of each global batch. Nothing here is for
     tf.data to tune or rewrite (a fixed prefetch, one sequential map), and
     both cost ``fit``/``partial_fit`` calls time: its autotuning thread made
-    8 of 10 GAN calls on 19,200 images wait 0.6-1.7 s at their end, and its
-    graph rewrites took 0.1-0.6 s at the start of every call, copying the
-    training set that the map function captures.
+    most calls wait at their end, and its graph rewrites delayed the start
+    of every call, copying the training set that the map function captures
+    (measured in ``benchmarks/SPEED_NOTES.md``).
     """
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
