@@ -39,7 +39,7 @@ def fit_samplers(template, Z, classes, seed, n_classes=0):
         sampler = clone(template)
         if "random_state" in sampler.get_params() and sampler.get_params()["random_state"] is None:
             sampler.set_params(random_state=int(seed) + i)
-        rows = Z if group is None else Z[classes == group]
+        rows = np.asarray(Z if group is None else Z[classes == group], dtype=np.float64)
         try:
             samplers.append(sampler.fit(rows))
         except ValueError as exc:

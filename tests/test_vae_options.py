@@ -157,3 +157,25 @@ def test_more_importance_samples_tighten_the_bound(mnist):
 def test_bad_n_importance(value, error, fitted_vae, images):
     with pytest.raises(error, match="n_importance must be a positive integer"):
         fitted_vae.score_samples(images, n_importance=value)
+
+
+def test_samplers_fit_in_float64_so_nearly_singular_latents_neither_fail_nor_warn():
+    """Latents are float32; a mixture fitted on them as float32 fails on nearly
+    collinear codes (sklearn says: pass float64) or warns at sampling that its
+    covariance is not positive semi-definite. The samplers see float64."""
+    import warnings
+
+    from mnistgen._latent_samplers import draw, fit_samplers
+
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=(5000, 1))
+    Z = np.hstack([t, t + 1e-3 * rng.normal(size=(5000, 1)), rng.normal(size=(5000, 1))])
+    Z = Z.astype(np.float32)
+    with pytest.raises(ValueError, match="float64"):
+        GaussianMixture(3, random_state=0).fit(Z)  # what fitting float32 latents did
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        samplers = fit_samplers(GaussianMixture(3), Z, None, seed=0)
+        z = draw(samplers, 1000, None, np.random.RandomState(0))
+    assert z.dtype == np.float32 and z.shape == (1000, 3)
+    assert samplers[0].means_.dtype == np.float64
