@@ -241,3 +241,11 @@ def test_included_tables_have_results_files():
                for rel, text in _hand_written_pages() for name in include.findall(text)
                if not (MEASURED / f"{name}.json").is_file()]
     assert not missing, "\n".join(missing)
+
+
+def test_no_page_is_over_400_lines():
+    """Reference pages stay short enough to read (issue 22): split a page that grows."""
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    long = {p.name: n for p in docs.glob("*.rst")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
+    assert not long, long
