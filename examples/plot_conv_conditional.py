@@ -55,8 +55,10 @@ x_train, y_train = x_all[:n_train], y_all[:n_train]
 # MLP against convolutional networks
 # ----------------------------------
 # For each model, the same data, epochs and optimiser settings; only
-# ``architecture`` differs. The convolutional networks have fewer weights but
-# more arithmetic per image, so each epoch takes longer on a CPU. The
+# ``architecture`` differs. The convolutional GAN has fewer weights than the
+# MLP GAN but more arithmetic per image; the convolutional VAE keeps the MLP
+# VAE's dense layers around its convolutions (``conv_dense_units``), so it has
+# more of both. Each convolutional epoch takes longer on a CPU. The
 # classifier score (:func:`mnistgen.metrics.classifier_score`, 1 to 10,
 # higher is better) of 1,000 samples is given under each grid.
 models = {}
@@ -83,7 +85,7 @@ fig.tight_layout(rect=(0, 0, 1, 0.96))
 # %%
 # At the small budget of the documentation build none of these models is
 # trained: the GANs draw noise, and the convolutional VAE, which learns more
-# slowly than the MLP at the report's learning rate, draws one blurred blob.
+# slowly than the MLP at the report's learning rate, draws blurred blobs.
 # See :doc:`/models` for a comparison at a larger budget.
 
 # %%
