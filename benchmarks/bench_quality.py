@@ -48,8 +48,9 @@ prior and mixture samples of the same models. The VAE comparison of the
 options (issue 23)::
 
     python benchmarks/bench_quality.py --seeds 0 1 2 --features \
-        --models vae vae-gmm conv-vae-32 conv-vae-32-gmm conv-vae conv-vae-gmm \
-        --epochs conv-vae-32=20 conv-vae-32-gmm=20 --results benchmarks/measured/vae_quality.json
+        --models vae vae-gmm conv-vae-32 conv-vae-32-gmm conv-vae-32-d256 conv-vae-32-d256-gmm \
+        --epochs conv-vae-32=20 conv-vae-32-gmm=20 conv-vae-32-d256=20 conv-vae-32-d256-gmm=20 \
+        --results benchmarks/measured/vae_quality.json
 
 Uncurated 8x8 sample grids go to ``--out`` (default
 ``benchmarks/results/quality``, git-ignored), and for latent size 2 with a
@@ -106,6 +107,10 @@ MODELS = {
     "conv-vae-32": (VAEGenerator, {"architecture": "conv", "latent_dim": 32}),
     "conv-vae-32-gmm": (VAEGenerator, {"architecture": "conv", "latent_dim": 32,
                                        "latent_sampler": "gmm10"}),
+    "conv-vae-32-d256": (VAEGenerator, {"architecture": "conv", "latent_dim": 32,
+                                        "conv_dense_units": (256,)}),
+    "conv-vae-32-d256-gmm": (VAEGenerator, {"architecture": "conv", "latent_dim": 32,
+                                            "conv_dense_units": (256,), "latent_sampler": "gmm10"}),
     "conv-vae-0.1": (VAEGenerator, {"architecture": "conv", "conv_dense_units": ()}),
     # the stable-GAN options (GANGenerator's loss, spectral_norm, ema, ...)
     "gan-ema": (GANGenerator, {"ema": 0.999}),

@@ -79,6 +79,10 @@ def _add_train(sub):
     train.add_argument("--latent-dim", type=int, default=None, help="latent size (default: the report's)")
     train.add_argument("--architecture", choices=["mlp", "conv"], default=None,
                        help="'mlp' (the report's, default) or 'conv' (DCGAN-style / convolutional VAE)")
+    train.add_argument("--conv-dense-units", type=int, nargs="*", default=None, metavar="N",
+                       help="VAE only, with --architecture conv: widths of the dense layers "
+                            "between the convolutions and the latent code (default 512 256; "
+                            "the option alone: none)")
     train.add_argument("--conditional", action="store_true",
                        help="train a class-conditional model on the labels")
     train.add_argument("--beta", type=float, default=None,
@@ -181,6 +185,10 @@ def _estimator(args):
         from ._params import check_positive_int
 
         params["latent_sampler"] = GaussianMixture(check_positive_int("--gmm", args.gmm))
+    if args.conv_dense_units is not None:
+        if cls is not VAEGenerator:
+            raise ValueError("--conv-dense-units applies to the VAE only.")
+        params["conv_dense_units"] = tuple(args.conv_dense_units)
     gan_only = [f"--{n.replace('_', '-')}" for n in _GAN_ONLY if getattr(args, n) is not None]
     if gan_only and cls is not GANGenerator:
         raise ValueError(f"{', '.join(gan_only)} applies to the GAN only.")

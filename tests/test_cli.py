@@ -58,6 +58,22 @@ def test_train_conditional_conv_vae_and_sample_a_label(tmp_path):
     assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_train_conv_vae_with_its_dense_units(tmp_path, capsys):
+    out = tmp_path / "dense"
+    assert main(["train", "vae", "--architecture", "conv", "--conv-dense-units", "16",
+                 "--epochs", "1", "--n-train", "200", "--out", str(out), "--verbose", "0"]) == 0
+    est = load(out / "model.mnistgen")
+    assert est.conv_dense_units == (16,)
+    assert [l.units for l in est.encoder_.layers if l.name.startswith("hidden")] == [16]
+    assert main(["train", "vae", "--architecture", "conv", "--conv-dense-units", "--epochs", "1",
+                 "--n-train", "200", "--out", str(tmp_path / "none"), "--verbose", "0"]) == 0
+    assert load(tmp_path / "none" / "model.mnistgen").conv_dense_units == ()
+    assert main(["train", "gan", "--conv-dense-units", "16", "--out", str(tmp_path / "g")]) == 2
+    assert "--conv-dense-units applies to the VAE only" in capsys.readouterr().err
+    assert main(["train", "vae", "--conv-dense-units", "0", "--out", str(tmp_path / "z")]) == 2
+    assert "conv_dense_units" in capsys.readouterr().err
+
+
 def test_train_vae_with_a_gmm_latent_sampler(tmp_path, capsys):
     out = tmp_path / "gmm"
     assert main(["train", "vae", "--gmm", "3", "--epochs", "1", "--n-train", "200",
