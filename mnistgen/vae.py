@@ -462,12 +462,16 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         from ._inference import infer
 
         self._validate_params()
+        check_is_fitted(self)
+        if self.latent_sampler is None:  # nothing to fit: back to the prior
+            self._fit_samplers(None, None)
+            return self
         Z = self._map_images(lambda x, labels: infer(self.encoder_, x, labels)[0],
                              X, self.latent_dim, y, "fit_latent_sampler")
         classes = None
         if self.conditional:
             classes = given_labels(self, y, len(Z), "fit_latent_sampler").argmax(axis=1)
-        self._fit_samplers(Z if self.latent_sampler is not None else None, classes)
+        self._fit_samplers(Z, classes)
         return self
 
     def transform(self, X, y=None):
