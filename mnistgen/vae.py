@@ -274,14 +274,14 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
 
         k = n_classes(self)
         if self.architecture == "conv":
-            filters = widths(self.conv_filters)
+            filters, dense = widths(self.conv_filters), widths(self.conv_dense_units)
             return {
                 "encoder_": networks.build_conv_vae_encoder(
                     self.image_shape_, filters, self.latent_dim, seed, n_classes=k,
-                    dense_units=widths(self.conv_dense_units)),
+                    dense_units=dense),
                 "decoder_": networks.build_conv_vae_decoder(
                     self.image_shape_, filters, self.latent_dim, seed, n_classes=k,
-                    dense_units=widths(self.conv_dense_units)),
+                    dense_units=dense),
             }
         units = widths(self.hidden_units)
         return {
@@ -333,13 +333,19 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
 
     def _after_training(self, X, labels):
         """Fit ``latent_sampler`` on the latent means of the training images."""
-        from ._inference import infer, map_chunks
+        from ._inference import map_chunks
 
         Z = None
         if self.latent_sampler is not None:
-            Z = map_chunks(lambda x, chunk: infer(self.encoder_, x, chunk)[0], X, self.latent_dim,
+            Z = map_chunks(self._latent_means, X, self.latent_dim,
                            labels=labels)
         self._fit_samplers(Z, None if labels is None else labels.argmax(axis=1))
+
+    def _latent_means(self, x, labels=None):
+        """The encoder's means of a chunk of flat [0, 1] images."""
+        from ._inference import infer
+
+        return infer(self.encoder_, x, labels)[0]
 
     def _fit_samplers(self, Z, classes):
         """Fit ``latent_sampler`` on latents ``Z`` (per class index), or drop it."""
@@ -459,14 +465,12 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         >>> vae.latent_samplers_[0].means_.shape
         (3, 2)
         """
-        from ._inference import infer
-
         self._validate_params()
         check_is_fitted(self)
         if self.latent_sampler is None:  # nothing to fit: back to the prior
             self._fit_samplers(None, None)
             return self
-        Z = self._map_images(lambda x, labels: infer(self.encoder_, x, labels)[0],
+        Z = self._map_images(self._latent_means,
                              X, self.latent_dim, y, "fit_latent_sampler")
         classes = None
         if self.conditional:
@@ -501,10 +505,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         >>> VAEGenerator(latent_dim=3, epochs=1, random_state=0).fit(X).transform(X).shape
         (100, 3)
         """
-        from ._inference import infer
-
         return self._map_images(
-            lambda x, labels: infer(self.encoder_, x, labels)[0],
+            self._latent_means,
             X, self.latent_dim, y, "transform",
         )
 
