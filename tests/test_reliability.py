@@ -4,11 +4,10 @@ Each test here is listed on the reliability page of the docs
 (``docs/reliability.rst``) next to the fault it injects.
 """
 import os
-import subprocess
-import sys
-import textwrap
+import runpy
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -148,38 +147,11 @@ def test_sample_and_transform_from_many_threads(fitted_vae, fitted_gan, images):
         np.testing.assert_allclose(z, expected_z, rtol=1e-6, atol=1e-6)
 
 
-MEMORY_SCRIPT = textwrap.dedent(
-    """
-    import resource, sys
-    import numpy as np
-    from mnistgen import VAEGenerator
-
-    def peak_mb():
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    n = 1_000_000
-    X = np.random.default_rng(0).integers(0, 256, (n, 28, 28), dtype=np.uint8)
-    vae = VAEGenerator(hidden_units=(8,), epochs=1, random_state=0).fit(X[:256])
-    vae.transform(X[:20000]); vae.sample(20000)           # warm up
-    base = peak_mb()
-    Z = vae.transform(X)
-    after_transform = peak_mb()
-    S = vae.sample(n)
-    after_sample = peak_mb()
-    assert Z.shape == (n, 2) and S.shape == (n, 28, 28) and S.dtype == np.float32
-    print(base, after_transform - base, after_sample - after_transform, S.nbytes / 2**20)
-    """
-)
-
-
 def test_million_images_in_bounded_memory():
     """transform(1e6 images) and sample(1e6) hold at most chunks beyond their output."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    done = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT], capture_output=True,
-                          text=True, env=env, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    base, transform_extra, sample_extra, output_mb = map(float, done.stdout.split()[-4:])
+    bench = runpy.run_path(str(Path(__file__).resolve().parents[1] / "benchmarks" / "bench_memory.py"))
+    m = bench["measure"]()
     # transform's output is 8 MB; a float copy of the input would be 3,000 MB.
-    assert transform_extra < 300, transform_extra
+    assert m["transform_added"] < 300, m
     # sample's output is 2,991 MB; anything beyond it must be chunk-sized.
-    assert sample_extra < output_mb + 300, (sample_extra, output_mb)
+    assert m["sample_added"] < m["sample_output"] + 300, m
