@@ -404,12 +404,12 @@ def _norm_act(h, i, norm):
 
 
 def _leaky_relu_as_maximum(h, i):
-    """LeakyReLU(0.2) as ``maximum(h, 0.2 * h)``: the same values and gradients.
+    """LeakyReLU(0.2) as ``maximum(h, 0.2 * h)``: the same values and, but at 0, gradients.
 
     TensorFlow's graph optimizer (grappler's remapper) fuses a convolution,
     its bias and a ``LeakyRelu`` op into one kernel, but in a training step
     the op's gradient still reads the unfused bias output: the rewrite
-    fails, for the whole step, with an "remapper failed" error line on
+    fails, for the whole step, with a "remapper failed" error line on
     stderr. Written as a maximum the pattern does not match and the rest of
     the step is optimised. The two agree everywhere but at exactly 0, where
     the maximum passes the full gradient.
