@@ -9,6 +9,8 @@ import os
 import platform
 import re
 import shlex
+import statistics
+import subprocess
 import sys
 import time
 
@@ -108,3 +110,42 @@ def write_results(path, columns, formats, table, **fields):
     with open(path, "w") as fh:
         json.dump(results, fh, indent=1)
     print(f"wrote {path}")
+
+
+def reference(script, epochs, python, mnist, extra_env=None, args=()):
+    """Run a reference recipe; return (per-epoch seconds, last line, all output).
+
+    ``script`` is a file of ``../shared/bench`` or an absolute path (such as
+    a twin in ``benchmarks/``); it runs as ``python script [args...] epochs``
+    on the MNIST file ``mnist`` (None: on random data of MNIST's shape) and
+    prints ``epoch I SECONDS s ...`` lines.
+    """
+    # the recipes run in their own folder: hand them an absolute path (none:
+    # they train on random data of MNIST's shape)
+    env = dict(os.environ, **(extra_env or {}))
+    if mnist:
+        env["MNIST_NPZ"] = os.path.abspath(mnist)
+    cmd = [python, os.path.join(BENCH, script), *map(str, args), str(epochs)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                          cwd=BENCH if os.path.isdir(BENCH) else HERE)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+    lines = [l for l in done.stdout.splitlines() if l.startswith("epoch ")]
+    times = [float(re.match(r"epoch \d+ ([\d.]+)s", l).group(1)) for l in lines]
+    return times, lines[-1], done.stdout
+
+
+def median_after_first(times):
+    """Median of per-epoch seconds after the first (which includes compilation)."""
+    return statistics.median(times[1:] if len(times) > 1 else times)
+
+
+def timed(fn, repeats=5):
+    """Median seconds of ``repeats`` calls of ``fn`` after a first, untimed one."""
+    fn()  # first call: tracing and warm-up
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)

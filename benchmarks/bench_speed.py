@@ -46,7 +46,6 @@ import os
 import re
 import shlex
 import statistics
-import subprocess
 import sys
 import time
 
@@ -59,7 +58,7 @@ import numpy as np
 print = functools.partial(print, flush=True)  # noqa: A001 - progress when piped
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import BENCH, machine, ours, write_results  # noqa: E402  (this checkout's mnistgen first)
+from _common import machine, median_after_first, ours, reference, timed, write_results  # noqa: E402  (this checkout's mnistgen first)
 
 #: ``--results``: the columns of the JSON table and their formats.
 COLUMNS = ["s/epoch", "images/s", "GFLOP/s", "of matmul rate", "mnistgen time / this",
@@ -275,33 +274,6 @@ def matmul_rate(seconds=1.5, n=2048):
             reps += 1
         rates[name] = 2 * n**3 * reps / (time.perf_counter() - start) / 1e9
     return rates
-
-
-def reference(script, epochs, python, mnist, extra_env=None):
-    """Run a reference recipe; return (per-epoch seconds, last line, all output)."""
-    # the recipes run in their own folder: hand them an absolute path
-    env = dict(os.environ, MNIST_NPZ=os.path.abspath(mnist), **(extra_env or {}))
-    cmd = [python, os.path.join(BENCH, script), str(epochs)]
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=BENCH)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
-    lines = [l for l in done.stdout.splitlines() if l.startswith("epoch ")]
-    times = [float(re.match(r"epoch \d+ ([\d.]+)s", l).group(1)) for l in lines]
-    return times, lines[-1], done.stdout
-
-
-def median_after_first(times):
-    return statistics.median(times[1:] if len(times) > 1 else times)
-
-
-def timed(fn, repeats=5):
-    fn()  # first call: tracing and warm-up
-    runs = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
 
 
 def main(argv=None):
