@@ -104,9 +104,6 @@ MEASURED_COLUMN = re.compile(
     r"s/epoch|images/s|GFLOP|matmul rate|seconds|\btime\b|memory|\b[KMG]B\b|\bFD\b|ELBO|IWAE"
     r"|nats|\bCS\b|precision|recall|sharpness|min share|\bacc\b",
     re.IGNORECASE)
-#: Pages not yet held to the rule (they carry hand-typed measured tables that
-#: are being moved into results files): quality.rst (the report's models).
-PENDING = {"quality.rst"}
 #: Written by the build, not by hand: sphinx-gallery's timing page.
 BUILD_OUTPUT = {"sg_execution_times.rst"}
 NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
@@ -218,11 +215,9 @@ def _hand_written_pages():
 
 
 def test_no_hand_typed_measured_tables():
-    """No hand-written page (but those in PENDING) has a table with a measured column."""
+    """No hand-written page has a table with a measured column."""
     found = []
     for rel, text in _hand_written_pages():
-        if rel.name in PENDING:
-            continue
         for line, cells in _table_headers(text):
             measured = [c for c in cells if MEASURED_COLUMN.search(c)]
             if measured:
