@@ -55,6 +55,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -129,19 +130,24 @@ def conv_rate_tensorflow(batch=256, steps=20):
         return total
 
     flops = 6 * batch * 7 * 7 * 25 * 32 * 64 * steps
-    run(h).numpy()
     best = min(timed(lambda: run(h).numpy(), repeats=1) for _ in range(3))
     return flops / best / 1e9
 
 
 def gpu_name():
-    """``, GPU: NAME`` of the first CUDA device, as PyTorch or nvidia-smi names it."""
+    """``; GPU: NAME`` of the first CUDA device, as nvidia-smi names it."""
     try:
         done = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
                               capture_output=True, text=True, check=True)
         return f"; GPU: {done.stdout.splitlines()[0].strip()}"
     except (OSError, subprocess.CalledProcessError, IndexError):
         return "; GPU: unknown"
+
+
+def speed_row(seconds, flops, n):
+    """The columns of a row that follow from its epoch time and FLOPs per image."""
+    return {"s/epoch": seconds, "images/s": n / seconds, "MFLOP/image": flops / 1e6,
+            "GFLOP/s": flops * n / seconds / 1e9}
 
 
 def why_not_ours(device):
@@ -172,13 +178,12 @@ def main(argv=None):
         parser.error("--epochs must be at least 2 (the first epoch includes compilation)")
     mnist = os.environ.get("MNISTGEN_MNIST_PATH")
     print("$ " + " ".join([os.path.relpath(sys.argv[0])] + (argv or sys.argv[1:])))
-    print(f"machine: {machine()}{gpu_name() if args.device == 'cuda' else ''}")
+    where = machine() + (gpu_name() if args.device == "cuda" else "")
+    print(f"machine: {where}")
     skip_ours = why_not_ours(args.device)
     if skip_ours:
         print(f"mnistgen rows left out: {skip_ours}")
-        python = args.torch_python or sys.executable
-        args.torch_python = python
-        x_train = None
+        args.torch_python = args.torch_python or sys.executable
         n = args.n_train or 60_000
         rates = {}
     else:
@@ -189,6 +194,9 @@ def main(argv=None):
         x_train = x_train[: args.n_train]
         n = len(x_train)
         rates = {"TensorFlow": conv_rate_tensorflow()}
+        if mnist is None and args.torch_python:  # Keras downloaded it: the twin trains on it too
+            mnist = os.path.join(tempfile.mkdtemp(), "mnist.npz")
+            np.savez(mnist, x_train=x_train)
     rows, losses = [], []
     models = [m for m in MODELS if args.only is None or m[3][0] == args.only]
     for name, cls_name, params, twin_args, loss_name in models:
@@ -205,8 +213,7 @@ def main(argv=None):
             loss = est.history_[loss_name][-1]
             losses.append((f"{name} {label}", {k: v[-1] for k, v in est.history_.items()}))
             rows.append([f"{name}: {label}", {
-                "s/epoch": seconds, "images/s": n / seconds, "MFLOP/image": flops / 1e6,
-                "GFLOP/s": flops * n / seconds / 1e9, "mnistgen time / this": ours_seconds / seconds,
+                **speed_row(seconds, flops, n), "mnistgen time / this": ours_seconds / seconds,
                 "sample(10_000) s": sample_s, "last-epoch loss": loss}])
         if args.torch_python:
             print(f"training {name} (PyTorch twin) ...")
@@ -225,8 +232,7 @@ def main(argv=None):
                                    f"mnistgen's, {flops:,}: the two models differ")
             flops = twin_flops
             loss = float(re.match(r"epoch \d+ [\d.]+s \w+ ([\d.]+)", last).group(1))
-            row = {"s/epoch": seconds, "images/s": n / seconds, "MFLOP/image": flops / 1e6,
-                   "GFLOP/s": flops * n / seconds / 1e9,
+            row = {**speed_row(seconds, flops, n),
                    "sample(10_000) s": float(re.search(r"^sample ([\d.]+)", out, re.M).group(1)),
                    "last-epoch loss": loss}
             if ours_seconds is not None:
@@ -245,7 +251,7 @@ def main(argv=None):
           f"the fastest, {rate:.1f}, is used")
     print(f"{n:,} training images, {args.epochs} epochs per row; s/epoch is the median of epochs "
           f"2 to {args.epochs}\n")
-    print("| model | " + " | ".join(COLUMNS) + " |\n|---" * 1 + "|---" * len(COLUMNS) + "|")
+    print("| model | " + " | ".join(COLUMNS) + " |\n" + "|---" * (len(COLUMNS) + 1) + "|")
     for name, row in rows:
         cells = [fmt.format(row[c]) if c in row else "" for c, fmt in zip(COLUMNS, FORMATS)]
         print(f"| {name} | " + " | ".join(cells) + " |")
@@ -256,7 +262,7 @@ def main(argv=None):
         write_results(
             args.results, COLUMNS, FORMATS,
             [(name, 1, {c: (v, None) for c, v in row.items()}) for name, row in rows],
-            machine=machine() + (gpu_name() if args.device == "cuda" else ""),
+            machine=where,
             n_train=n, epochs=args.epochs, seeds=[0], device=args.device,
             caption=(f"{n:,} training images" + ("" if mnist else " (random data of MNIST's shape)")
                      + (" on the GPU" if args.device == "cuda" else "")

@@ -42,13 +42,16 @@ MNIST's shape, which is enough for timing.
 import argparse
 import copy
 import os
-import statistics
+import sys
 import time
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import timed  # noqa: E402  (median of timed calls after a first, as for mnistgen)
 
 
 def conv_gan(latent_dim=100, filters=(32, 64)):
@@ -158,19 +161,6 @@ def sync(device):
         torch.cuda.synchronize()
 
 
-def median_time(fn, device, repeats=5):
-    """Median seconds of ``repeats`` calls of ``fn`` after one untimed call."""
-    fn()
-    sync(device)
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        sync(device)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
 def train_gan(x, epochs, device, memory_format, ema=None, latent_dim=100):
     generator, discriminator = (m.to(device).to(memory_format=memory_format) for m in conv_gan(latent_dim))
     averaged = copy.deepcopy(generator) if ema else None
@@ -216,7 +206,7 @@ def train_gan(x, epochs, device, memory_format, ema=None, latent_dim=100):
         with torch.no_grad():
             return ((sampler(torch.randn(10_000, latent_dim, device=device)) + 1) / 2).cpu()
 
-    return median_time(sample, device)
+    return timed(lambda: (sample(), sync(device)))
 
 
 def train_vae(x, epochs, device, memory_format, latent_dim=32):
@@ -249,7 +239,7 @@ def train_vae(x, epochs, device, memory_format, latent_dim=32):
         with torch.no_grad():
             return model.decoder(torch.randn(10_000, latent_dim, device=device)).cpu()
 
-    return median_time(sample, device)
+    return timed(lambda: (sample(), sync(device)))
 
 
 def conv_rate(device, memory_format, batch=256, steps=20):
@@ -268,7 +258,7 @@ def conv_rate(device, memory_format, batch=256, steps=20):
             conv(h).sum().backward()
 
     flops = 6 * batch * 7 * 7 * 25 * 32 * 64 * steps
-    best = min(median_time(run, device, repeats=1) for _ in range(3))
+    best = min(timed(lambda: (run(), sync(device)), repeats=1) for _ in range(3))
     return flops / best / 1e9
 
 
