@@ -1,19 +1,16 @@
-"""The GAN's training step: the report's, and the hinge and WGAN-GP losses beside it.
+"""The GAN's training step, for any adversarial loss of :mod:`mnistgen._gan_losses`.
 
 The report's step (``loss="bce"``, one critic step): one generator update
 with the non-saturating loss ``BCE(D(G(z)), 1)``, then one discriminator
 update with ``(BCE(D(x), 1) + BCE(D(G(z)), 0)) / 2`` on the same generated
-batch. ``"hinge"`` (Miyato et al. 2018) trains the discriminator on
-``relu(1 - D(x)) + relu(1 + D(G(z)))`` and the generator on ``-D(G(z))``;
-``"wgan-gp"`` (Gulrajani et al. 2017) on ``D(G(z)) - D(x)`` plus
-``gp_weight`` times the squared distance of the gradient norm at random
-interpolates of real and generated images from 1, the generator on
-``-D(G(z))``. With ``n_critic > 1`` every mini-batch trains the
-discriminator and every ``n_critic``-th also the generator. With an
-averaged generator (``ema``), its weights follow each generator update.
+batch. Other losses change the two objectives and may add a penalty to the
+discriminator's (their registry entry, :class:`~mnistgen._gan_losses.GANLoss`).
+With ``n_critic > 1`` every mini-batch trains the discriminator and every
+``n_critic``-th also the generator. With an averaged generator (``ema``),
+its weights follow each generator update.
 
 Real images arrive in [0, 1] and are scaled to [-1, 1] here. The generator's
-noise ``z`` (and, for WGAN-GP, one more draw per row for the interpolation
+noise ``z`` (and the draws a penalty takes, such as WGAN-GP's interpolation
 weight) comes with each row from the input pipeline. A conditional GAN gives
 the generated batch the real batch's labels, and both networks see them.
 """
@@ -29,41 +26,22 @@ ops = keras.ops
 __all__ = ["GANTrainer"]
 
 
-def _generator_rows(loss, scores):
-    """Per-row generator loss from the discriminator's scores of generated images."""
-    if loss == "bce":
-        return ops.binary_crossentropy(ops.ones_like(scores), scores)
-    return -scores[:, 0]
-
-
-def _discriminator_rows(loss, scores, n):
-    """Per-row discriminator loss of scores of ``n`` real, then ``n`` generated images.
-
-    Averaged over all ``2n`` rows: for ``"bce"`` the report's mean of the two
-    halves; the hinge and Wasserstein losses, sums of two means, are twice it.
-    """
-    if loss == "bce":
-        targets = ops.concatenate([ops.ones((n, 1)), ops.zeros((n, 1))], axis=0)
-        return ops.binary_crossentropy(targets, scores)
-    real, fake = scores[:n, 0], scores[n:, 0]
-    if loss == "hinge":
-        return 2.0 * ops.concatenate([ops.relu(1.0 - real), ops.relu(1.0 + fake)], axis=0)
-    return 2.0 * ops.concatenate([-real, fake], axis=0)
-
-
 class GANTrainer(Trainer):
     """Trains a generator/discriminator pair; logs both losses and mean D outputs."""
 
     log_names = ("d_loss", "g_loss", "d_real", "d_fake")
 
     def __init__(self, generator, discriminator, latent_dim, g_optimizer, d_optimizer,
-                 n_classes=0, loss="bce", gp_weight=10.0, n_critic=1, ema_generator=None,
+                 loss, n_classes=0, penalty_weight=None, n_critic=1, ema_generator=None,
                  ema=None, **kwargs):
-        # WGAN-GP draws one more number per row: the interpolation weight
-        super().__init__(latent_dim + (1 if loss == "wgan-gp" else 0), n_classes, **kwargs)
+        """``loss`` is a :class:`~mnistgen._gan_losses.GANLoss`; ``penalty_weight``
+        its penalty's weight (None: the loss's default)."""
+        super().__init__(latent_dim + loss.penalty_noise, n_classes, **kwargs)
         self.generator, self.discriminator = generator, discriminator
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
-        self.z_dim, self.loss, self.gp_weight = int(latent_dim), loss, float(gp_weight)
+        self.z_dim, self.adversarial = int(latent_dim), loss
+        weight = loss.default_penalty_weight if penalty_weight is None else penalty_weight
+        self.penalty_weight = None if loss.penalty is None else float(weight)
         self.n_critic, self.ema_generator, self.ema = int(n_critic), ema_generator, ema
 
     def train_batch(self, real, labels, noise):
@@ -88,7 +66,7 @@ class GANTrainer(Trainer):
         is then undone where ``do`` does not hold (the generator, its
         optimizer state and averaged weights get their old values back).
         """
-        untrained = batch_mean(_generator_rows(self.loss, fake_scores))[1]
+        untrained = batch_mean(self.adversarial.generator_rows(fake_scores))[1]
         if not distributed():
             return tf.cond(do, lambda: self._generator_step(z, labels)[1], lambda: untrained)
         variables = list(self.generator.weights) + list(self.g_optimizer.variables)
@@ -106,7 +84,7 @@ class GANTrainer(Trainer):
         with tf.GradientTape() as tape:
             fake = call(self.generator, z, labels, True)
             scores = call(self.discriminator, fake, labels, True)
-            g_loss, g_mean = batch_mean(_generator_rows(self.loss, scores))
+            g_loss, g_mean = batch_mean(self.adversarial.generator_rows(scores))
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
         if self.ema_generator is not None:
             for averaged, weight in zip(self.ema_generator.weights, self.generator.weights):
@@ -123,26 +101,11 @@ class GANTrainer(Trainer):
         both_labels = None if labels is None else ops.concatenate([labels, labels], axis=0)
         with tf.GradientTape() as tape:
             scores = call(self.discriminator, both, both_labels, True)
-            rows = _discriminator_rows(self.loss, scores, n)
-            d_loss, d_mean = batch_mean(rows)
-            if self.loss == "wgan-gp":
-                gp_loss, gp_mean = batch_mean(self.gradient_penalty(real, fake, labels, u))
-                d_loss = d_loss + self.gp_weight * gp_loss
-                d_mean = d_mean + self.gp_weight * gp_mean
+            d_loss, d_mean = batch_mean(self.adversarial.discriminator_rows(scores, n))
+            if self.adversarial.penalty is not None:
+                penalty, penalty_mean = batch_mean(
+                    self.adversarial.penalty(self.discriminator, real, fake, labels, u))
+                d_loss = d_loss + self.penalty_weight * penalty
+                d_mean = d_mean + self.penalty_weight * penalty_mean
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
         return d_mean, scores
-
-    def gradient_penalty(self, real, fake, labels, u):
-        """Per-row ``(||grad_x D(x_hat)|| - 1) ** 2`` at ``x_hat = a x + (1 - a) G(z)``.
-
-        ``a`` is uniform in [0, 1] per row: the standard normal draw ``u`` of
-        the row through the normal CDF.
-        """
-        a = 0.5 * (1.0 + tf.math.erf(u / 2.0**0.5))
-        x_hat = a * real + (1.0 - a) * ops.stop_gradient(fake)
-        with tf.GradientTape() as tape:
-            tape.watch(x_hat)
-            scores = call(self.discriminator, x_hat, labels, True)
-        grads = tape.gradient(scores, x_hat)
-        norms = ops.sqrt(ops.sum(ops.square(grads), axis=-1) + 1e-12)
-        return ops.square(norms - 1.0)

@@ -20,6 +20,8 @@ import os
 import sys
 import time
 
+from ._gan_losses import GAN_LOSSES
+
 __all__ = ["main"]
 
 #: Names ``--data`` takes for Keras's data sets (anything else is a path).
@@ -90,7 +92,7 @@ def _add_train(sub):
     train.add_argument("--gmm", type=int, default=None, metavar="N",
                        help="VAE only: sample through a GaussianMixture(N) fitted on the "
                             "training latents (latent_sampler)")
-    train.add_argument("--loss", choices=["bce", "hinge", "wgan-gp"], default=None,
+    train.add_argument("--loss", choices=list(GAN_LOSSES), default=None,
                        help="GAN only: adversarial loss (default bce, the report's)")
     train.add_argument("--spectral-norm", action="store_true", default=None,
                        help="GAN only: spectral normalisation of the discriminator")
@@ -131,11 +133,11 @@ def _add_evaluate(sub):
     evaluate.add_argument("--json", default=None, help="also write the metrics to this JSON file")
 
 
-#: Options of ``mnistgen train`` that only the GAN has (GANGenerator parameters).
-_GAN_ONLY = ("loss", "spectral_norm", "ema")
+#: Options of ``mnistgen train`` that only one of the models has, by model.
+_ONLY = {"vae": ("beta", "gmm", "conv_dense_units"), "gan": ("loss", "spectral_norm", "ema")}
 #: Options of ``mnistgen train`` passed on as estimator parameters when given.
 _PARAMS = ("epochs", "batch_size", "latent_dim", "architecture", "beta", "early_stopping",
-           "validation_fraction", "n_iter_no_change") + _GAN_ONLY
+           "validation_fraction", "n_iter_no_change") + _ONLY["gan"]
 
 
 def _save_figure(fig, path):
@@ -175,23 +177,18 @@ def _estimator(args):
     cls = VAEGenerator if args.model == "vae" else GANGenerator
     params = {"random_state": args.random_state}
     params["verbose"] = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
-    if args.beta is not None and cls is not VAEGenerator:
-        raise ValueError("--beta applies to the VAE only (the KL weight of a beta-VAE).")
+    for model, names in _ONLY.items():
+        given = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) is not None]
+        if given and args.model != model:
+            raise ValueError(f"{', '.join(given)} applies to the {model.upper()} only.")
     if args.gmm is not None:
-        if cls is not VAEGenerator:
-            raise ValueError("--gmm applies to the VAE only (its latent sampler).")
         from sklearn.mixture import GaussianMixture
 
         from ._params import check_positive_int
 
         params["latent_sampler"] = GaussianMixture(check_positive_int("--gmm", args.gmm))
     if args.conv_dense_units is not None:
-        if cls is not VAEGenerator:
-            raise ValueError("--conv-dense-units applies to the VAE only.")
         params["conv_dense_units"] = tuple(args.conv_dense_units)
-    gan_only = [f"--{n.replace('_', '-')}" for n in _GAN_ONLY if getattr(args, n) is not None]
-    if gan_only and cls is not GANGenerator:
-        raise ValueError(f"{', '.join(gan_only)} applies to the GAN only.")
     for name in _PARAMS:
         if getattr(args, name) is not None:
             params[name] = getattr(args, name)

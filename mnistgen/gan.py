@@ -5,6 +5,7 @@ import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._base import BaseGenerator
+from ._gan_losses import GAN_LOSSES, losses_with_penalty
 from ._labels import n_classes
 from ._params import COMMON_CONSTRAINTS, Widths, widths
 
@@ -216,8 +217,8 @@ class GANGenerator(BaseGenerator):
     >>> y = np.arange(128) % 3 + 5
     >>> cgan = GANGenerator(architecture="conv", conditional=True, epochs=1,
     ...                     random_state=0).fit(X, y)
-    >>> cgan.classes_
-    array([5, 6, 7])
+    >>> cgan.classes_.tolist()
+    [5, 6, 7]
     >>> cgan.sample(3, y=7).shape
     (3, 28, 28)
     """
@@ -229,7 +230,7 @@ class GANGenerator(BaseGenerator):
         "discriminator_units": [Widths()],
         "beta_1": [Interval(Real, 0.0, 1.0, closed="left")],
         "beta_2": [Interval(Real, 0.0, 1.0, closed="left")],
-        "loss": [StrOptions({"bce", "hinge", "wgan-gp"})],
+        "loss": [StrOptions(set(GAN_LOSSES))],
         "gp_weight": [None, Interval(Real, 0.0, np.inf, closed="left")],
         "n_critic": [None, Interval(Integral, 1, None, closed="left")],
         "spectral_norm": ["boolean"],
@@ -309,12 +310,17 @@ class GANGenerator(BaseGenerator):
         averaged = ("generator_ema_",) if self.ema is not None else ()
         return ("generator_", "discriminator_") + averaged
 
+    @property
+    def _adversarial_loss(self):
+        """The registry entry of ``loss`` (:class:`~mnistgen._gan_losses.GANLoss`)."""
+        return GAN_LOSSES[self.loss]
+
     def _check_combination(self, resume):
-        if self.gp_weight is not None and self.loss != "wgan-gp":
+        if self.gp_weight is not None and self._adversarial_loss.penalty is None:
+            takers = " or ".join(f"loss={name!r}" for name in losses_with_penalty())
             raise ValueError(
-                f"gp_weight={self.gp_weight!r} was given with loss={self.loss!r}: the "
-                "gradient penalty belongs to loss='wgan-gp'. Leave gp_weight=None, "
-                "or use loss='wgan-gp'."
+                f"gp_weight={self.gp_weight!r} was given with loss={self.loss!r}, which "
+                f"has no gradient penalty. Leave gp_weight=None, or use {takers}."
             )
         if resume and ("generator_ema_" in self.__dict__) != (self.ema is not None):
             raise ValueError(
@@ -354,7 +360,7 @@ class GANGenerator(BaseGenerator):
         # under tf.distribute, batch norm sees the global batch, as on one device
         sync = distributed()
         critic = dict(n_classes=k, spectral_norm=bool(self.spectral_norm),
-                      output_activation="sigmoid" if self.loss == "bce" else "linear")
+                      output_activation=self._adversarial_loss.output_activation)
         if self.architecture == "conv":
             filters = widths(self.conv_filters)
 
@@ -390,12 +396,11 @@ class GANGenerator(BaseGenerator):
         from ._distribute import distributed
         from ._gan_trainer import GANTrainer
 
-        default_critic = 5 if self.loss == "wgan-gp" else 1  # Gulrajani et al.; the report
+        loss = self._adversarial_loss
         trainer = GANTrainer(
             self.generator_, self.discriminator_, self.latent_dim, self.g_optimizer_,
-            self.d_optimizer_, n_classes=n_classes(self), loss=self.loss,
-            gp_weight=10.0 if self.gp_weight is None else self.gp_weight,
-            n_critic=default_critic if self.n_critic is None else self.n_critic,
+            self.d_optimizer_, loss, n_classes=n_classes(self), penalty_weight=self.gp_weight,
+            n_critic=loss.default_n_critic if self.n_critic is None else self.n_critic,
             ema_generator=self.__dict__.get("generator_ema_"), ema=self.ema,
         )
         trainer.compile(**keras_compile_kwargs(self.architecture, distributed()))

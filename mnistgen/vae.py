@@ -200,8 +200,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     >>> y = np.arange(200) % 10
     >>> cvae = VAEGenerator(architecture="conv", conditional=True, epochs=1,
     ...                     random_state=0).fit(X, y)
-    >>> cvae.classes_
-    array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    >>> cvae.classes_.tolist()
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
     >>> cvae.sample(4, y=[0, 1, 2, 3]).shape
     (4, 28, 28)
     """
@@ -294,7 +294,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     def _make_optimizers(self):
         from ._backend import get_keras
 
-        return {"optimizer_": get_keras().optimizers.Adam(self.learning_rate, epsilon=1e-8)}
+        return {"optimizer_": get_keras().optimizers.Adam(
+            self.learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8)}
 
     def _make_trainer(self):
         from ._compilation import keras_compile_kwargs
@@ -459,9 +460,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         >>> from mnistgen import VAEGenerator
         >>> X = np.random.default_rng(0).random((100, 64), dtype=np.float32)
         >>> vae = VAEGenerator(epochs=1, random_state=0).fit(X)
-        >>> vae.set_params(latent_sampler=GaussianMixture(3)).fit_latent_sampler(X)
-        VAEGenerator(epochs=1, latent_sampler=GaussianMixture(n_components=3),
-                     random_state=0)
+        >>> vae.set_params(latent_sampler=GaussianMixture(3)).fit_latent_sampler(X) is vae
+        True
         >>> vae.latent_samplers_[0].means_.shape
         (3, 2)
         """

@@ -158,7 +158,7 @@ def test_bad_strategy_is_a_clear_error(images):
     from mnistgen import GANGenerator, VAEGenerator
 
     for cls in (VAEGenerator, GANGenerator):
-        with pytest.raises(TypeError, match="'distribute_strategy' parameter of .* must be None or a tf.distribute.Strategy"):
+        with pytest.raises(TypeError, match="distribute_strategy.*tf.distribute.Strategy"):
             cls(distribute_strategy="mirrored", epochs=1).fit(images)
 
 

@@ -110,7 +110,7 @@ def test_evaluate_on_mnist_with_the_shipped_classifier(tmp_path, capsys):
     (["train", "vae", "--data", "{tmp}/unlabelled.npz", "--conditional"], "needs labels"),
     (["train", "vae", "--data", "{tmp}/own.npz", "--mnist", "x.npz"], "give one"),
     (["evaluate", "{tmp}/missing.mnistgen"], "missing.mnistgen"),
-    (["train", "vae", "--validation-fraction", "x"], "invalid float value"),
+    (["train", "vae", "--validation-fraction", "x"], "--validation-fraction"),
 ])
 def test_every_bad_path_or_option_is_one_line_and_status_2(tmp_path, capsys, argv, match):
     _npz(tmp_path / "own.npz")

@@ -38,20 +38,15 @@ def test_gradient_penalty_matches_a_hand_computation():
     """On interpolates a*x + (1-a)*G(z), a = Phi(u) per row, of a tiny critic."""
     from scipy.stats import norm
 
-    import keras
-
-    from mnistgen._gan_trainer import GANTrainer
-    from mnistgen.networks import build_gan_discriminator, build_gan_generator
+    from mnistgen._gan_losses import GAN_LOSSES
+    from mnistgen.networks import build_gan_discriminator
 
     rng = np.random.default_rng(0)
     d = build_gan_discriminator(3, (2,), seed=1, output_activation="linear")
-    g = build_gan_generator(3, 2, (4,), seed=2)
-    trainer = GANTrainer(g, d, 2, keras.optimizers.SGD(), keras.optimizers.SGD(),
-                         loss="wgan-gp")
     real = rng.uniform(-1, 1, (5, 3)).astype(np.float32)
     fake = rng.uniform(-1, 1, (5, 3)).astype(np.float32)
     u = rng.standard_normal((5, 1)).astype(np.float32)
-    got = np.asarray(trainer.gradient_penalty(real, fake, None, u))
+    got = np.asarray(GAN_LOSSES["wgan-gp"].penalty(d, real, fake, None, u))
 
     # by hand: the critic is Dense(2) -> LeakyReLU(0.2) -> Dense(1)
     (w1, b1), (w2, b2) = [layer.get_weights() for layer in d.layers if layer.get_weights()]
@@ -148,7 +143,7 @@ def test_save_load_pickle_and_resume_keep_both_generators(params, images, tmp_pa
 ])
 def test_bad_values_of_the_new_parameters(param, value, error, images):
     gan = GANGenerator(**{param: value})
-    with pytest.raises(error, match=f"'{param}' parameter of GANGenerator"):
+    with pytest.raises(error, match=param):
         gan.fit(images)
 
 

@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = """
 import numpy as np
 from mnistgen import GANGenerator, VAEGenerator
@@ -29,9 +31,25 @@ def test_fit_and_sample_write_nothing_to_stderr():
     assert done.stderr == "" and done.stdout == ""
 
 
-def test_tensorflow_start_up_lines_come_back_when_asked_for():
-    env = dict(_clean_env(), TF_CPP_MIN_LOG_LEVEL="0")
-    done = subprocess.run([sys.executable, "-c", "from mnistgen._backend import get_keras; get_keras()"],
+COUNT_HOLD_BACKS = """
+import mnistgen._backend as backend
+held = []
+hold_back = backend._native_stderr_held_back
+def counting():
+    held.append(1)
+    return hold_back()
+backend._native_stderr_held_back = counting
+backend.get_keras()
+print(len(held))
+"""
+
+
+@pytest.mark.parametrize("level, held_back", [(None, 1), ("0", 0)])
+def test_tensorflow_start_up_lines_come_back_when_asked_for(level, held_back):
+    """mnistgen holds back native stderr while TensorFlow first loads, unless
+    TF_CPP_MIN_LOG_LEVEL asks for its start-up lines."""
+    env = _clean_env() if level is None else dict(_clean_env(), TF_CPP_MIN_LOG_LEVEL=level)
+    done = subprocess.run([sys.executable, "-c", COUNT_HOLD_BACKS],
                           capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode == 0
-    assert done.stderr != ""  # TensorFlow's own start-up lines, not held back
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(held_back)]

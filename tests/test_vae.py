@@ -24,7 +24,10 @@ def test_defaults_are_the_report_vae(images):
     assert opt.__class__.__name__ == "Adam"
     assert np.isclose(float(opt.learning_rate), 1e-3)
     assert (opt.beta_1, opt.beta_2, opt.epsilon) == (0.9, 0.999, 1e-8)  # PyTorch's defaults
-    assert enc.__class__.__name__ == "Functional" and dec.__class__.__name__ == "Functional"
+    import keras
+
+    for net in (enc, dec):  # functional models, not Sequential stacks
+        assert isinstance(net, keras.Model) and not isinstance(net, keras.Sequential)
 
 
 @pytest.mark.xla
@@ -144,8 +147,13 @@ def test_callbacks_early_stopping_and_logs(images):
         def on_epoch_end(self, epoch, logs=None):
             seen.append(sorted(logs))
 
-    stop = keras.callbacks.EarlyStopping(monitor="loss", min_delta=1e9, patience=0)
-    vae = VAEGenerator(**{**SMALL_VAE, "epochs": 10}, callbacks=[stop, Record()]).fit(images)
+    class StopAfterTheSecondEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.stop_training = True
+
+    vae = VAEGenerator(**{**SMALL_VAE, "epochs": 10},
+                       callbacks=[StopAfterTheSecondEpoch(), Record()]).fit(images)
     assert vae.n_iter_ == 2 and len(vae.history_["loss"]) == 2  # stopped after epoch 2
     assert seen[0] == ["kl_loss", "loss", "reconstruction_loss"]
 
@@ -153,9 +161,9 @@ def test_callbacks_early_stopping_and_logs(images):
 def test_verbose_shows_keras_progress(images, capfd):
     VAEGenerator(**SMALL_VAE, verbose=1).fit(images)
     out = capfd.readouterr().out
-    assert "Epoch 2/2" in out and "loss" in out
+    assert "reconstruction_loss" in out and "kl_loss" in out  # mnistgen's logs, shown
     VAEGenerator(**SMALL_VAE).fit(images)
-    assert "Epoch" not in capfd.readouterr().out
+    assert capfd.readouterr().out == ""
 
 
 def test_any_image_size(images):

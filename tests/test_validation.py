@@ -109,8 +109,8 @@ def test_gan_not_fitted(method, args):
 @pytest.mark.parametrize(
     "cls, param, value, error, match",
     [
-        (VAEGenerator, "epochs", 0, ValueError, r"'epochs' parameter .* an int in the range \[1, inf\)"),
-        (VAEGenerator, "epochs", 2.5, TypeError, r"'epochs' parameter .* an int in the range \[1, inf\)"),
+        (VAEGenerator, "epochs", 0, ValueError, "epochs"),
+        (VAEGenerator, "epochs", 2.5, TypeError, "epochs"),
         (VAEGenerator, "batch_size", "64", TypeError, "batch_size"),
         (VAEGenerator, "latent_dim", 0, ValueError, "latent_dim"),
         (VAEGenerator, "hidden_units", (), ValueError, "hidden_units"),
@@ -121,7 +121,7 @@ def test_gan_not_fitted(method, args):
         (VAEGenerator, "callbacks", "early", TypeError, "callbacks"),
         (VAEGenerator, "callbacks", [object()], TypeError, "callbacks"),
         (VAEGenerator, "warm_start", "yes", TypeError, "warm_start"),
-        (VAEGenerator, "random_state", "seed", ValueError, "seed"),
+        (VAEGenerator, "random_state", "seed", ValueError, "random_state"),
         (GANGenerator, "beta_1", 1.0, ValueError, "beta_1"),
         (GANGenerator, "generator_units", "wide", TypeError, "generator_units"),
         (GANGenerator, "discriminator_units", (0,), ValueError, "discriminator_units"),
