@@ -95,12 +95,13 @@ def feature_extractor(spec, image_shape, X_train, seed):
         n_components = int(min(64, X_train.shape[1], len(X_train)))
         pca = PCA(n_components=n_components, random_state=seed).fit(X_train[:20000])
         return pca.transform
-    from . import metrics
+    from .metrics._classifier import check_classifier_images, classifier_outputs, load_classifier
 
-    classifier = metrics.load_classifier(spec) if isinstance(spec, str) else spec
-    metrics._check(np.zeros((1,) + tuple(image_shape), np.float32), "images", classifier=classifier)
+    classifier = load_classifier(spec) if isinstance(spec, str) else spec
+    check_classifier_images(np.zeros((1,) + tuple(image_shape), np.float32), "images",
+                            classifier=classifier)
     shape = tuple(classifier.input_shape[1:])
-    return lambda flat: metrics._outputs(flat.reshape((-1,) + shape), classifier)[1]
+    return lambda flat: classifier_outputs(flat.reshape((-1,) + shape), classifier)[1]
 
 
 class EarlyStopping:

@@ -11,11 +11,23 @@ from .networks import call
 
 tf = get_tensorflow()
 
-__all__ = ["CHUNK", "infer", "map_chunks"]
+__all__ = ["CHUNK", "cached_function", "infer", "map_chunks"]
 
 #: Rows handed to a network at once when sampling or encoding: large enough to
 #: keep the matrix multiplies efficient, small enough to bound memory.
 CHUNK = 16384
+
+
+def cached_function(model, key, make):
+    """``make()``, made on first use and kept on ``model`` under ``key``.
+
+    Kept on the network itself, so a rebuilt network gets its own and the
+    function goes when the network does.
+    """
+    fn = model.__dict__.get(key)
+    if fn is None:
+        fn = model.__dict__[key] = make()
+    return fn
 
 
 def infer(model, x, labels=None):
@@ -35,12 +47,12 @@ def infer(model, x, labels=None):
     sampled five estimators (the warning counts all functions made from
     the same source line as one).
     """
-    fn = model.__dict__.get("_mnistgen_infer")
-    if fn is None:
+    def make():
         specs = [tf.TensorSpec((None,) + tuple(t.shape[1:]), t.dtype) for t in model.inputs]
-        fn = tf.function(lambda x, labels=None: call(model, x, labels, False),
-                         autograph=False).get_concrete_function(*specs)
-        model.__dict__["_mnistgen_infer"] = fn
+        return tf.function(lambda x, labels=None: call(model, x, labels, False),
+                           autograph=False).get_concrete_function(*specs)
+
+    fn = cached_function(model, "_mnistgen_infer", make)
     inputs = [x] if labels is None else [x, labels]
     out = fn(*(tf.convert_to_tensor(a, dtype=spec.dtype)
                for a, spec in zip(inputs, fn.structured_input_signature[0])))

@@ -1,14 +1,17 @@
 """The VAE's training step: the negative ELBO of the report, one update a batch.
 
-Loss per batch: the mean over images of binary cross-entropy summed over
-pixels plus ``beta`` times KL(q(z|x) || N(0, I)); ``beta=1`` is the report's
-loss. The reparameterisation noise ``eps`` comes with each row from the
+Loss per batch: the mean over images of minus the decoder's log-likelihood
+(:mod:`mnistgen._likelihoods`; the report's is binary cross-entropy summed
+over pixels) plus ``beta`` times KL(q(z|x) || N(0, I)); ``beta=1`` is the
+report's loss. The reparameterisation noise ``eps`` comes with each row from the
 input pipeline. A conditional VAE hands the one-hot labels to both networks.
 """
 import numpy as np
 
 from ._backend import get_keras, get_tensorflow
 from ._distribute import batch_mean
+from ._inference import cached_function
+from ._likelihoods import DECODER_LIKELIHOODS, REPORT_LIKELIHOOD
 from ._trainer import Trainer
 from .networks import call
 
@@ -18,17 +21,20 @@ ops = keras.ops
 
 __all__ = ["VAETrainer", "importance_weighted_bound", "vae_terms"]
 
+_REPORT = DECODER_LIKELIHOODS[REPORT_LIKELIHOOD]
 
-def vae_terms(x, encoder, decoder, eps, training=False, labels=None):
+
+def vae_terms(x, encoder, decoder, eps, training=False, labels=None, likelihood=_REPORT):
     """Per-image VAE loss terms for noise ``eps``.
 
-    Returns ``(reconstruction, kl)``: binary cross-entropy summed over
-    pixels, and KL(q(z|x) || N(0, I)), each of shape ``(batch,)``, in nats.
+    Returns ``(reconstruction, kl)``: minus the ``likelihood``'s log p(x|z)
+    (the report's: binary cross-entropy summed over pixels), and
+    KL(q(z|x) || N(0, I)), each of shape ``(batch,)``, in nats.
     """
     z_mean, z_log_var = call(encoder, x, labels, training)
     z = z_mean + ops.exp(0.5 * z_log_var) * eps
     recon = call(decoder, z, labels, training)
-    reconstruction = ops.sum(ops.binary_crossentropy(x, recon), axis=-1)
+    reconstruction = -likelihood.log_prob(x, recon)
     kl = -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
     return reconstruction, kl
 
@@ -38,17 +44,19 @@ class VAETrainer(Trainer):
 
     log_names = ("loss", "reconstruction_loss", "kl_loss")
 
-    def __init__(self, encoder, decoder, latent_dim, beta=1.0, n_classes=0, **kwargs):
+    def __init__(self, encoder, decoder, latent_dim, beta=1.0, n_classes=0, likelihood=_REPORT,
+                 **kwargs):
         super().__init__(latent_dim, n_classes, **kwargs)
         self.encoder = encoder
         self.decoder = decoder
         self.beta = float(beta)
+        self.likelihood = likelihood
 
     def train_batch(self, x, labels, eps):
         with tf.GradientTape() as tape:
             reconstruction, kl = vae_terms(
-                x, self.encoder, self.decoder, eps, training=True, labels=labels
-            )
+                x, self.encoder, self.decoder, eps, training=True, labels=labels,
+                likelihood=self.likelihood)
             # beta == 1 adds the KL term as is: the report's computation, unchanged
             total = reconstruction + (kl if self.beta == 1.0 else self.beta * kl)
             loss, _ = batch_mean(total)
@@ -64,16 +72,15 @@ def _log_normal(z, mean, log_var):
                           + ops.square(z - mean) / ops.exp(log_var), axis=-1)
 
 
-def importance_weighted_bound(encoder, decoder, x, eps, labels=None):
+def importance_weighted_bound(encoder, decoder, x, eps, labels=None, likelihood=_REPORT):
     """Per-image importance-weighted bound on log p(x) (Burda et al. 2016), in nats.
 
     ``log (1/k) sum_i p(x | z_i) p(z_i) / q(z_i | x)`` with ``z_i = mean +
-    exp(log_var / 2) * eps_i`` for the ``k`` rows of ``eps``, the report's
-    Bernoulli likelihood and the N(0, I) prior. Runs as one compiled
-    function per encoder (traced once for any number of images).
+    exp(log_var / 2) * eps_i`` for the ``k`` rows of ``eps``, the decoder
+    ``likelihood`` (the report's Bernoulli) and the N(0, I) prior. Runs as
+    one compiled function per encoder (traced once for any number of images).
     """
-    fn = encoder.__dict__.get("_mnistgen_iwae")
-    if fn is None:
+    def make():
         def bound(x, eps, labels=None):
             mean, log_var = call(encoder, x, labels, False)
             k, n = ops.shape(eps)[0], ops.shape(x)[0]
@@ -81,7 +88,7 @@ def importance_weighted_bound(encoder, decoder, x, eps, labels=None):
             flat = ops.reshape(z, (k * n, -1))
             rep = None if labels is None else ops.tile(labels, (k, 1))
             recon = ops.reshape(call(decoder, flat, rep, False), (k, n, -1))
-            log_px = -ops.sum(ops.binary_crossentropy(ops.tile(x[None], (k, 1, 1)), recon), axis=-1)
+            log_px = likelihood.log_prob(ops.tile(x[None], (k, 1, 1)), recon)
             log_w = (log_px + _log_normal(z, 0.0, ops.zeros_like(z))
                      - _log_normal(z, mean[None], log_var[None]))
             return ops.logsumexp(log_w, axis=0) - ops.log(ops.cast(k, log_w.dtype))
@@ -89,7 +96,8 @@ def importance_weighted_bound(encoder, decoder, x, eps, labels=None):
         specs = [tf.TensorSpec((None,) + tuple(t.shape[1:]), t.dtype) for t in encoder.inputs]
         eps_spec = tf.TensorSpec((None, eps.shape[1]), tf.float32)
         signature = [specs[0], eps_spec] + specs[1:]
-        fn = tf.function(bound, autograph=False).get_concrete_function(*signature)
-        encoder.__dict__["_mnistgen_iwae"] = fn
+        return tf.function(bound, autograph=False).get_concrete_function(*signature)
+
+    fn = cached_function(encoder, "_mnistgen_iwae", make)
     args = [x, eps] if labels is None else [x, eps, labels]
     return np.asarray(fn(*(tf.convert_to_tensor(a, tf.float32) for a in args)), dtype=np.float64)

@@ -332,7 +332,7 @@ class GANGenerator(BaseGenerator):
     def _validation_score(self, X, X_val, labels_val):
         """``("val_frechet_distance", score)``: samples against held-out rows."""
         from ._early_stopping import feature_extractor
-        from .metrics import _frechet_from_features
+        from .metrics._scores import frechet_from_features
 
         extract = feature_extractor(self.validation_features, self.image_shape_, X, self._seed)
         reference = extract(X_val)
@@ -340,7 +340,7 @@ class GANGenerator(BaseGenerator):
 
         def score():
             fake = self.sample(len(X_val), y=asked, random_state=self._seed + 1)
-            return _frechet_from_features(extract(fake.reshape(len(fake), -1)), reference)
+            return frechet_from_features(extract(fake.reshape(len(fake), -1)), reference)
 
         return "val_frechet_distance", score
 

@@ -218,7 +218,8 @@ def build_vae_encoder(n_features=784, hidden_units=(512, 256), latent_dim=2, see
     return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
 
 
-def build_vae_decoder(n_features=784, hidden_units=(512, 256), latent_dim=2, seed=None, n_classes=0):
+def build_vae_decoder(n_features=784, hidden_units=(512, 256), latent_dim=2, seed=None, n_classes=0,
+                      output_activation="sigmoid"):
     """Build the VAE decoder: the encoder's mirror, ending in a sigmoid.
 
     Parameters
@@ -235,14 +236,16 @@ def build_vae_decoder(n_features=784, hidden_units=(512, 256), latent_dim=2, see
     n_classes : int, default=0
         For a conditional decoder, the number of classes: the model then
         takes ``[z, labels]`` and concatenates the one-hot labels to ``z``.
-    dense_units : tuple of int, default=()
-        The *encoder's* dense units, applied in reverse before the grid.
+    output_activation : str, default="sigmoid"
+        Activation of the output layer: the decoder likelihood's
+        (:data:`mnistgen._likelihoods.DECODER_LIKELIHOODS`); the sigmoid
+        is the report's Bernoulli decoder.
 
     Returns
     -------
     decoder : keras.Model
         Maps ``(batch, latent_dim)`` codes to ``(batch, n_features)`` pixel
-        probabilities in [0, 1].
+        probabilities in [0, 1] (with the default activation).
 
     Examples
     --------
@@ -256,7 +259,7 @@ def build_vae_decoder(n_features=784, hidden_units=(512, 256), latent_dim=2, see
     h = _with_label(z, label)
     for i, units in enumerate(reversed(tuple(hidden_units))):
         h = _dense(units, seeds, "relu", name=f"dense_{i}")(h)
-    out = _dense(n_features, seeds, "sigmoid", name="pixels")(h)
+    out = _dense(n_features, seeds, output_activation, name="pixels")(h)
     return keras.Model(inputs, out, name="decoder")
 
 
@@ -487,14 +490,12 @@ def build_conv_vae_encoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
 
 
 def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2, seed=None, n_classes=0,
-                           dense_units=()):
+                           dense_units=(), output_activation="sigmoid"):
     """Build a convolutional VAE decoder: the conv encoder's mirror, ending in a sigmoid.
 
-    ReLU dense layers (``dense_units`` reversed, then one more) map ``z``
-    to a ``(H/4, W/4, filters[-1])`` grid (for two stages); 3x3 stride-2
-    ReLU transposed convolutions with ``filters`` reversed double it back,
-    the last with one channel and a sigmoid (7x7x64 -> 14x14x32 -> 28x28x1
-    by default). The output is flattened to rows.
+    ReLU dense layers (``dense_units`` reversed, then one more) map ``z`` to
+    a ``(H/4, W/4, filters[-1])`` grid; 3x3 stride-2 transposed convolutions
+    double it back (7x7x64 -> 14x14x32 -> 28x28x1), flattened to rows.
 
     Parameters
     ----------
@@ -512,11 +513,13 @@ def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
         ``[z, labels]``, the one-hot labels concatenated to ``z``.
     dense_units : tuple of int, default=()
         The *encoder's* dense units, applied in reverse before the grid.
+    output_activation : str, default="sigmoid"
+        Activation of the last layer (the sigmoid: the report's Bernoulli).
 
     Returns
     -------
     decoder : keras.Model
-        Maps ``(batch, latent_dim)`` codes to ``(batch, H*W*C)`` pixels in [0, 1].
+        Maps ``(batch, latent_dim)`` codes to ``(batch, H*W*C)`` pixels.
 
     Raises
     ------
@@ -541,7 +544,7 @@ def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     h = layers.Reshape(grid + (filters[-1],), name="grid")(h)
     for i, f in enumerate(reversed(tuple(filters[:-1]))):
         h = _deconv(f, 3, seeds, "relu", name=f"deconv_{i}")(h)
-    h = _deconv(channels, 3, seeds, "sigmoid", name="pixels")(h)
+    h = _deconv(channels, 3, seeds, output_activation, name="pixels")(h)
     out = layers.Reshape((height * width * channels,), name="to_rows")(h)
     return keras.Model(inputs, out, name="decoder")
 

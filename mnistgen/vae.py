@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseGenerator
 from ._labels import given_labels, n_classes
+from ._likelihoods import DECODER_LIKELIHOODS, REPORT_LIKELIHOOD
 from ._params import COMMON_CONSTRAINTS, Widths, check_positive_int, widths
 from ._validation import check_images, check_latent, to_unit_float
 
@@ -273,6 +274,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         from . import networks
 
         k = n_classes(self)
+        activation = self._likelihood.output_activation
         if self.architecture == "conv":
             filters, dense = widths(self.conv_filters), widths(self.conv_dense_units)
             return {
@@ -281,15 +283,21 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
                     dense_units=dense),
                 "decoder_": networks.build_conv_vae_decoder(
                     self.image_shape_, filters, self.latent_dim, seed, n_classes=k,
-                    dense_units=dense),
+                    dense_units=dense, output_activation=activation),
             }
         units = widths(self.hidden_units)
         return {
             "encoder_": networks.build_vae_encoder(
                 self.n_features_in_, units, self.latent_dim, seed, n_classes=k),
             "decoder_": networks.build_vae_decoder(
-                self.n_features_in_, units, self.latent_dim, seed, n_classes=k),
+                self.n_features_in_, units, self.latent_dim, seed, n_classes=k,
+                output_activation=activation),
         }
+
+    @property
+    def _likelihood(self):
+        """The decoder likelihood's registry entry (the report's Bernoulli)."""
+        return DECODER_LIKELIHOODS[REPORT_LIKELIHOOD]
 
     def _make_optimizers(self):
         from ._backend import get_keras
@@ -303,7 +311,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         from ._vae_trainer import VAETrainer
 
         trainer = VAETrainer(self.encoder_, self.decoder_, self.latent_dim, beta=self.beta,
-                             n_classes=n_classes(self))
+                             n_classes=n_classes(self), likelihood=self._likelihood)
         trainer.compile(optimizer=self.optimizer_,
                         **keras_compile_kwargs(self.architecture, distributed()))
         return trainer
@@ -313,22 +321,29 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
 
         return infer(self.decoder_, z, labels)
 
+    def _negative_elbo(self, x, eps, labels=None, beta=1.0):
+        """Per-row ``reconstruction + beta * KL`` in nats (float64), noise ``eps``."""
+        from ._vae_trainer import vae_terms
+
+        rec, kl = vae_terms(x, self.encoder_, self.decoder_, eps, labels=labels,
+                            likelihood=self._likelihood)
+        return np.asarray(rec, dtype=np.float64) + beta * np.asarray(kl, dtype=np.float64)
+
     def _validation_score(self, X, X_val, labels_val):
         """``("val_loss", score)``: the training loss on held-out rows, one fixed draw each."""
-        from ._inference import CHUNK
-        from ._vae_trainer import vae_terms
+        from ._inference import map_chunks
 
         eps = np.random.default_rng(self._seed).standard_normal(
             (len(X_val), self.latent_dim)).astype(np.float32)
+        rows = np.hstack([X_val, eps])  # each row's draw travels with it through the chunks
+        width = X_val.shape[1]
 
         def score():
-            total = 0.0
-            for i in range(0, len(X_val), CHUNK):
-                chunk = slice(i, i + CHUNK)
-                rec, kl = vae_terms(X_val[chunk], self.encoder_, self.decoder_, eps[chunk],
-                                    labels=None if labels_val is None else labels_val[chunk])
-                total += float(np.sum(rec, dtype=np.float64) + self.beta * np.sum(kl, dtype=np.float64))
-            return total / len(X_val)
+            losses = map_chunks(
+                lambda r, labels: self._negative_elbo(r[:, :width], r[:, width:], labels,
+                                                      self.beta)[:, None],
+                rows, 1, labels_val, dtype=np.float64)
+            return float(losses.sum() / len(X_val))
 
         return "val_loss", score
 
@@ -591,12 +606,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         eps = np.random.default_rng(0).standard_normal((_SCORE_DRAWS, self.latent_dim)).astype(np.float32)
 
         def elbo(x, labels):
-            from ._vae_trainer import vae_terms
-
-            total = 0.0
-            for e in eps:
-                rec, kl = vae_terms(x, self.encoder_, self.decoder_, e[None, :], labels=labels)
-                total = total + np.asarray(rec, dtype=np.float64) + np.asarray(kl, dtype=np.float64)
+            total = sum(self._negative_elbo(x, e[None, :], labels) for e in eps)
             return (-total / _SCORE_DRAWS)[:, None]
 
         return self._map_images(elbo, X, 1, y, "score_samples", dtype=np.float64)[:, 0]
@@ -612,7 +622,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         def rows(x, labels):
             return np.concatenate([importance_weighted_bound(
                 self.encoder_, self.decoder_, x[i:i + step], eps,
-                None if labels is None else labels[i:i + step]) for i in range(0, len(x), step)
+                None if labels is None else labels[i:i + step], self._likelihood)
+                for i in range(0, len(x), step)
             ])[:, None]
 
         return rows

@@ -50,7 +50,7 @@ PUBLIC_NAMES = [
 
 
 def _metrics_names():
-    if not (ROOT / "mnistgen" / "metrics.py").exists():
+    if not (ROOT / "mnistgen" / "metrics" / "__init__.py").exists():
         return []
     import mnistgen.metrics
 

@@ -8,6 +8,7 @@ import pytest
 
 from mnistgen import metrics
 from mnistgen.datasets import load_mnist
+from mnistgen.metrics._scores import frechet_from_features, knn_radii, manifold_coverage, score_from_proba
 
 N = 500
 
@@ -72,6 +73,43 @@ def test_classifier_score(real, noise, repeated):
         assert 1.0 <= s <= 10.0
 
 
+def test_score_from_proba_reaches_the_number_of_classes():
+    """Confident predictions spread evenly over K classes score K, for any K."""
+    for n_classes, used in ((20, 20), (20, 15), (10, 10), (2, 2)):
+        p = np.eye(n_classes)[np.arange(6 * used) % used]
+        assert score_from_proba(p) == pytest.approx(used, rel=1e-9)
+    assert score_from_proba(np.full((40, 20), 1 / 20)) == pytest.approx(1.0)
+
+
+def _twenty_classes(n_per_class):
+    """16x16 images of 20 channels, channel y lit: 20 easy classes."""
+    y = np.arange(20 * n_per_class) % 20
+    X = np.zeros((len(y), 16, 16, 20), np.float32)
+    X[np.arange(len(y)), :, :, y] = 1.0
+    return X, y
+
+
+def test_classifier_score_of_a_20_class_classifier():
+    """The score of a K-class classifier goes up to K: it was clipped at 10."""
+    X, y = _twenty_classes(10)
+    classifier = metrics.fit_classifier(X, y, epochs=10, batch_size=8)
+    p = metrics.predict_proba(X, classifier=classifier)
+    assert p.shape == (200, 20)
+    p_y = p.mean(axis=0)
+    expected = np.exp(np.mean(np.sum(p * (np.log(p + 1e-12) - np.log(p_y + 1e-12)), axis=1)))
+    score = metrics.classifier_score(X, classifier=classifier)
+    assert score == pytest.approx(expected, rel=1e-9)
+    assert 10.0 < score <= 20.0
+    assert metrics.evaluate(X, X, classifier=classifier)["CS"] == pytest.approx(score, rel=1e-9)
+
+
+def test_classifier_images_at_least_16x16():
+    """The network's four convolutions and two poolings need 16x16 pixels."""
+    assert metrics.build_classifier((16, 16, 1), n_classes=3).output_shape == (None, 3)
+    with pytest.raises(ValueError, match="at least 16x16.*15x28"):
+        metrics.build_classifier((15, 28, 1))
+
+
 def test_class_coverage(real, repeated):
     shares = metrics.class_coverage(real)
     assert shares.shape == (10,)
@@ -105,7 +143,7 @@ def test_frechet_matches_scipy_sqrtm():
     s1, s2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
     covmean = np.real(sqrtm(s1 @ s2))
     expected = np.sum((f1.mean(0) - f2.mean(0)) ** 2) + np.trace(s1 + s2 - 2 * covmean)
-    assert metrics._frechet_from_features(f1, f2) == pytest.approx(expected, rel=1e-8)
+    assert frechet_from_features(f1, f2) == pytest.approx(expected, rel=1e-8)
 
 
 def test_precision_recall(data, real, noise, repeated):
@@ -127,8 +165,8 @@ def test_precision_recall_matches_loop():
         rad = [np.sort(np.linalg.norm(s - p, axis=1))[k] for p in s]
         return np.mean([any(np.linalg.norm(x - s[j]) <= rad[j] for j in range(len(s))) for x in q])
 
-    prec = metrics._coverage_of(a, b, metrics._knn_radii(b, k))
-    rec = metrics._coverage_of(b, a, metrics._knn_radii(a, k))
+    prec = manifold_coverage(a, b, knn_radii(b, k))
+    rec = manifold_coverage(b, a, knn_radii(a, k))
     assert prec == pytest.approx(manifold(a, b))
     assert rec == pytest.approx(manifold(b, a))
 
