@@ -8,6 +8,8 @@ parameters' constraints and its fitted networks, and says how to build them
 become images. Training itself is :mod:`mnistgen._fit_loop` over the input
 pipeline of :mod:`mnistgen._pipeline`; saving is :mod:`mnistgen.persistence`.
 """
+import abc
+
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils import check_random_state
@@ -21,11 +23,12 @@ from ._validation import check_conv_shape, check_images, check_n_samples
 __all__ = ["BaseGenerator"]
 
 
-class BaseGenerator(BaseEstimator):
+class BaseGenerator(BaseEstimator, metaclass=abc.ABCMeta):
     """Base class of the Keras-backed generative estimators.
 
     Not meant to be used directly: use :class:`mnistgen.VAEGenerator` or
-    :class:`mnistgen.GANGenerator`.
+    :class:`mnistgen.GANGenerator`. A subclass must implement the abstract
+    hooks below; the others have defaults it may override.
     """
 
     #: Names of the fitted Keras networks, saved as ``.keras`` files.
@@ -38,21 +41,26 @@ class BaseGenerator(BaseEstimator):
         persistence.register(cls)
 
     # -- hooks for subclasses ------------------------------------------------
-    def _make_networks(self, seed):  # pragma: no cover - abstract
+    @abc.abstractmethod
+    def _make_networks(self, seed):
         """Return ``{attribute: keras.Model}`` for the fitted data shape."""
-        raise NotImplementedError
 
-    def _make_optimizers(self):  # pragma: no cover - abstract
+    @abc.abstractmethod
+    def _make_optimizers(self):
         """Return ``{attribute: keras optimizer}``, not yet built."""
-        raise NotImplementedError
 
-    def _make_trainer(self):  # pragma: no cover - abstract
+    @abc.abstractmethod
+    def _make_trainer(self):
         """Return a compiled :class:`mnistgen._trainer.Trainer`."""
-        raise NotImplementedError
 
-    def _decode(self, z, labels=None):  # pragma: no cover - abstract
+    @abc.abstractmethod
+    def _decode(self, z, labels=None):
         """Map float32 latent codes (and one-hot labels) to flat images in [0, 1]."""
-        raise NotImplementedError
+
+    @abc.abstractmethod
+    def _validation_score(self, X, X_val, labels_val):
+        """Return ``(name, score)`` for early stopping: ``score()`` rates the
+        model now on the held-out rows ``X_val`` (lower is better)."""
 
     def _check_combination(self, resume):
         """Raise for parameters that make no sense together (each valid alone)."""
@@ -67,6 +75,10 @@ class BaseGenerator(BaseEstimator):
     def _extra_state(self):
         """``(JSON-able dict, {name: array})`` of fitted state beyond the networks, or None."""
         return None
+
+    def _set_extra_state(self, meta, arrays):
+        """Restore what :meth:`_extra_state` returned (when loading a file)."""
+        raise ValueError(f"a {type(self).__name__} keeps no fitted state beyond its networks")
 
     # -- scikit-learn API ----------------------------------------------------
     def __sklearn_is_fitted__(self):

@@ -7,6 +7,7 @@ summed gradients of the replicas are those of the whole batch on one device.
 import contextlib
 
 from ._backend import get_keras, get_tensorflow
+from ._state import restore, snapshot
 
 tf = get_tensorflow()
 ops = get_keras().ops
@@ -69,10 +70,9 @@ def place(estimator):
     """
     strategy = current_strategy()
     if estimator.__dict__.get("_strategy_built") is not strategy:
-        values = [v.numpy() for v in estimator._state_variables()]
+        values = snapshot(estimator._state_variables())
         estimator._build(estimator._seed)
-        for variable, value in zip(estimator._state_variables(), values):
-            variable.assign(value)
+        restore(estimator._state_variables(), values)
         estimator._strategy_built = strategy
     elif "_trainer" not in estimator.__dict__:
         estimator._trainer = estimator._make_trainer()

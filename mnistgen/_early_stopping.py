@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from ._state import restore, snapshot
+
 __all__ = ["EarlyStopping", "feature_extractor", "split_validation"]
 
 def split_validation(X, labels, fraction, seed):
@@ -145,11 +147,10 @@ class EarlyStopping:
             self._no_change = 0
         if value < self.best:
             self.best, self.best_epoch = value, self.epoch
-            self.best_state = [v.numpy() for v in variables]
+            self.best_state = snapshot(variables)
         return value, self._no_change >= self.n_iter_no_change
 
     def restore(self, variables):
         """Put the best epoch's values back into ``variables``."""
         if self.best_state is not None:
-            for var, value in zip(variables, self.best_state):
-                var.assign(value)
+            restore(variables, self.best_state)

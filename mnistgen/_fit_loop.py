@@ -17,6 +17,7 @@ import math
 import warnings
 
 from ._backend import get_keras
+from ._state import restore, snapshot
 
 keras = get_keras()
 
@@ -74,7 +75,7 @@ class EpochGuard(keras.callbacks.Callback):
         self._good = None
 
     def on_train_begin(self, logs=None):
-        self._good = [v.numpy() for v in self.variables]
+        self._good = snapshot(self.variables)
 
     def on_epoch_end(self, epoch, logs=None):
         values = {key: float(logs[key]) for key in self.log_names}
@@ -89,12 +90,11 @@ class EpochGuard(keras.callbacks.Callback):
             values[self.monitor.name] = logs[self.monitor.name]
             self.model.stop_training = self.model.stop_training or stop
         self.on_epoch(values)
-        self._good = [v.numpy() for v in self.variables]
+        self._good = snapshot(self.variables)
 
     def restore(self):
         """Assign the last good values back to the variables."""
-        for var, value in zip(self.variables, self._good):
-            var.assign(value)
+        restore(self.variables, self._good)
 
 
 class _KerasRetracingFilter(logging.Filter):

@@ -29,9 +29,42 @@ def test_each_loss_lowers_each_networks_objective(loss, mnist):
 
 
 def test_hinge_and_wasserstein_critics_have_linear_outputs(images):
-    for loss, activation in [("bce", "sigmoid"), ("hinge", "linear"), ("wgan-gp", "linear")]:
+    from mnistgen._gan_losses import GAN_LOSSES
+
+    expected = {"bce": "sigmoid", "hinge": "linear", "wgan-gp": "linear"}
+    assert set(GAN_LOSSES) == set(expected)  # a new loss: add it here and test it
+    for loss, activation in expected.items():
         gan = GANGenerator(**dict(SMALL_GAN, epochs=1, loss=loss)).fit(images)
         assert gan.discriminator_.layers[-1].activation.__name__ == activation
+
+
+def test_every_registered_loss_is_a_choice_of_the_estimator_and_the_command_line():
+    from mnistgen._gan_losses import GAN_LOSSES
+    from mnistgen.cli import _parser
+
+    for name in GAN_LOSSES:
+        GANGenerator(loss=name)._validate_params()
+        assert _parser().parse_args(["train", "gan", "--loss", name]).loss == name
+    with pytest.raises(ValueError, match="loss"):
+        GANGenerator(loss="least-squares")._validate_params()
+
+
+def test_loss_objectives_match_their_formulas():
+    """Per-row objectives of each registered loss against NumPy, on made-up scores."""
+    from mnistgen._gan_losses import GAN_LOSSES
+
+    p = np.array([[0.9], [0.2], [0.6], [0.3]], np.float32)  # 2 real, then 2 generated
+    bce = GAN_LOSSES["bce"]
+    np.testing.assert_allclose(np.ravel(bce.generator_rows(p[2:])), -np.log(p[2:, 0]), rtol=1e-5)
+    want = np.concatenate([-np.log(p[:2, 0]), -np.log(1 - p[2:, 0])])
+    np.testing.assert_allclose(np.ravel(bce.discriminator_rows(p, 2)), want, rtol=1e-5)
+    s = np.array([[1.5], [-0.5], [0.25], [-2.0]], np.float32)
+    np.testing.assert_allclose(GAN_LOSSES["hinge"].discriminator_rows(s, 2),
+                               2 * np.array([0.0, 1.5, 1.25, 0.0]), rtol=1e-6)
+    np.testing.assert_allclose(GAN_LOSSES["wgan-gp"].discriminator_rows(s, 2),
+                               2 * np.array([-1.5, 0.5, 0.25, -2.0]), rtol=1e-6)
+    for name in ("hinge", "wgan-gp"):
+        np.testing.assert_allclose(GAN_LOSSES[name].generator_rows(s[2:]), [-0.25, 2.0])
 
 
 def test_gradient_penalty_matches_a_hand_computation():
