@@ -21,9 +21,8 @@ into groups of up to ``steps_per_call`` for one compiled call each, and the
 last, smaller mini-batch comes alone. Every group of full mini-batches has
 the same shape: a shorter last group is padded with zeros and carries its
 count of real mini-batches, so that XLA compiles the step once for all of
-them instead of once more for the short group, a compilation that took
-seconds of the GAN's first epoch on a CPU (``benchmarks/bench_startup.py``
-measures it; its runs are in ``benchmarks/SPEED_NOTES.md``). Under
+them instead of once more for the short group (what that compilation
+costs is measured by ``benchmarks/bench_startup.py``). Under
 ``tf.distribute`` (``grouped=False``) every element is one mini-batch, which
 Keras splits across the replicas.
 """

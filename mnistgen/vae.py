@@ -29,8 +29,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     2-256-512-784 ending in a sigmoid. The loss is binary cross-entropy
     summed over pixels plus the KL divergence to N(0, I), averaged over the
     batch, minimised with Adam (learning rate 1e-3, PyTorch's default betas
-    and epsilon) in batches of 100 for 50 epochs. Fifty epochs on the 60,000
-    MNIST training images take a few minutes on a 2-core CPU.
+    and epsilon) in batches of 100 for 50 epochs (training times are
+    measured on the :doc:`/performance` page).
 
     As a transformer it maps images to their latent means, so its codes can
     feed any scikit-learn model; :meth:`score` is the mean evidence lower
