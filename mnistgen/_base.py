@@ -17,13 +17,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import persistence
 from ._labels import sample_labels, training_labels
+from ._presets import PresetMixin
 from ._params import widths
 from ._validation import check_conv_shape, check_images, check_n_samples
 
 __all__ = ["BaseGenerator"]
 
 
-class BaseGenerator(BaseEstimator, metaclass=abc.ABCMeta):
+class BaseGenerator(PresetMixin, BaseEstimator, metaclass=abc.ABCMeta):
     """Base class of the Keras-backed generative estimators.
 
     Not meant to be used directly: use :class:`mnistgen.VAEGenerator` or

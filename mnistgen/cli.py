@@ -5,7 +5,7 @@ Examples::
     mnistgen train vae --epochs 5 --out runs/vae
     mnistgen sample runs/vae/model.mnistgen -n 64 --out grid.png
     mnistgen evaluate runs/vae/model.mnistgen --data mnist
-    mnistgen train gan --architecture conv --conditional --epochs 20 --out runs/cgan
+    mnistgen train gan --preset recommended --conditional --out runs/cgan
     mnistgen train gan --architecture conv --loss hinge --spectral-norm --ema 0.999 --out runs/sgan
     mnistgen sample runs/cgan/model.mnistgen --label 7 --out sevens.png
     mnistgen train vae --data fashion-mnist --early-stopping --epochs 100 --out runs/fashion
@@ -21,6 +21,7 @@ import sys
 import time
 
 from ._gan_losses import GAN_LOSSES
+from ._presets import PRESETS
 
 __all__ = ["main"]
 
@@ -75,6 +76,9 @@ def _add_train(sub):
         "$MNISTGEN_MNIST_PATH, else downloaded through Keras) or on --data.",
     )
     train.add_argument("model", choices=["vae", "gan"], help="which model to train")
+    train.add_argument("--preset", choices=sorted(set().union(*PRESETS.values())), default=None,
+                       help="start from a named recipe (from_preset): 'recommended' or "
+                            "'report'; the other options go on top of it")
     _add_data_options(train, "training")
     train.add_argument("--epochs", type=int, default=None, help="epochs (default: the estimator's)")
     train.add_argument("--batch-size", type=int, default=None, help="batch size (default: the report's)")
@@ -195,6 +199,8 @@ def _estimator(args):
     if cls is GANGenerator and args.data == "fashion-mnist":
         params["validation_features"] = "fashion-mnist"
     params["conditional"] = args.conditional
+    if args.preset is not None:
+        return cls.from_preset(args.preset, **params)
     return cls(**params)
 
 
