@@ -128,6 +128,19 @@ MODELS = {
                                         "spectral_norm": True, "ema": 0.999, "beta_1": 0.0,
                                         "beta_2": 0.9, "generator_learning_rate": 1e-4,
                                         "discriminator_learning_rate": 4e-4}),
+    "conv-cgan-ema": (GANGenerator, {"architecture": "conv", "conditional": True, "ema": 0.999}),
+    # self-conditioning: the conditional GAN on k-means clusters of the images
+    "conv-gan-sc20": (GANGenerator, {"architecture": "conv", "ema": 0.999,
+                                     "self_conditioning": 20}),
+    "conv-gan-sc50": (GANGenerator, {"architecture": "conv", "ema": 0.999,
+                                     "self_conditioning": 50}),
+    # the presets, as from_preset builds them (their recipe's epochs unless --epochs says)
+    "gan-recommended": (GANGenerator, GANGenerator.presets()["recommended"].recipe()),
+    "cgan-recommended": (GANGenerator,
+                         GANGenerator.presets()["recommended"].recipe(conditional=True)),
+    "vae-recommended": (VAEGenerator, VAEGenerator.presets()["recommended"].recipe()),
+    "cvae-recommended": (VAEGenerator,
+                         VAEGenerator.presets()["recommended"].recipe(conditional=True)),
 }
 
 
@@ -301,8 +314,9 @@ def main(argv=None):
         for seed in args.seeds:
             t = time.perf_counter()
             cls, extra = MODELS[model_name]
-            epochs = model_epochs.get(
-                model_name, args.epochs_vae if cls is VAEGenerator else gan_epochs)
+            extra = dict(extra)
+            epochs = model_epochs.get(model_name, extra.pop("epochs", None)
+                                      or (args.epochs_vae if cls is VAEGenerator else gan_epochs))
             key = f"{model_name} epochs={epochs} seed={seed} n_train={len(x_train)} n_samples={args.n_samples}"
             if args.dataset != "mnist":
                 key += f" dataset={args.dataset}"

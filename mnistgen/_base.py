@@ -25,17 +25,16 @@ __all__ = ["BaseGenerator"]
 
 
 class BaseGenerator(PresetMixin, BaseEstimator, metaclass=abc.ABCMeta):
-    """Base class of the Keras-backed generative estimators.
-
-    Not meant to be used directly: use :class:`mnistgen.VAEGenerator` or
-    :class:`mnistgen.GANGenerator`. A subclass must implement the abstract
-    hooks below; the others have defaults it may override.
-    """
+    """Base class of the Keras-backed generative estimators: use
+    :class:`mnistgen.VAEGenerator` or :class:`mnistgen.GANGenerator`. A
+    subclass implements the abstract hooks; the others have defaults."""
 
     #: Names of the fitted Keras networks, saved as ``.keras`` files.
     _network_attributes = ()
     #: Each fitted Keras optimizer and the networks whose weights it updates.
     _optimizer_networks = {}
+    #: The model-file format version that introduced this estimator's extra state.
+    _extra_state_version = 2
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -60,11 +59,18 @@ class BaseGenerator(PresetMixin, BaseEstimator, metaclass=abc.ABCMeta):
 
     @abc.abstractmethod
     def _validation_score(self, X, X_val, labels_val):
-        """Return ``(name, score)`` for early stopping: ``score()`` rates the
-        model now on the held-out rows ``X_val`` (lower is better)."""
+        """``(name, score)``: ``score()`` rates the model on ``X_val`` (lower is better)."""
 
     def _check_combination(self, resume):
         """Raise for parameters that make no sense together (each valid alone)."""
+
+    @property
+    def _trains_on_labels(self):  # the networks take labels; classes_ is fitted
+        return bool(self.conditional)
+
+    def _training_labels(self, X, y, resume):
+        """One-hot labels of the training rows ``X`` (None: unconditional)."""
+        return training_labels(self, y, X.shape[0], resume)
 
     def _after_training(self, X, labels):
         """Called at the end of ``fit`` and ``partial_fit`` with the training rows."""
@@ -255,28 +261,22 @@ class BaseGenerator(PresetMixin, BaseEstimator, metaclass=abc.ABCMeta):
         )
         if self.architecture == "conv" and not resume:
             check_conv_shape(image_shape, widths(self.conv_filters))
-        labels = training_labels(self, y, X.shape[0], resume)
+        if not resume:
+            self._seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        labels = self._training_labels(X, y, resume)
         with strategy_scope(self.distribute_strategy):
             if not resume:
                 self._initialize(image_shape, row_shape)
             monitor = None
             if validate:
-                X, labels, monitor = self._monitor(X, labels)
+                from ._early_stopping import hold_out
+
+                X, labels, monitor = hold_out(self, X, labels)
             train(self, X, labels, epochs, monitor)
         if monitor is not None:
             self.best_epoch_, self.best_validation_score_ = monitor.best_epoch, monitor.best
         self._after_training(X, labels)
         return self
-
-    def _monitor(self, X, labels):
-        """Hold out validation rows; return the training part and an early-stopping monitor."""
-        from ._early_stopping import EarlyStopping, split_validation
-
-        seed = int(np.random.SeedSequence([self._seed, self.n_iter_, 1]).generate_state(1)[0])
-        X, labels, X_val, labels_val = split_validation(X, labels, self.validation_fraction, seed)
-        name, score = self._validation_score(X, X_val, labels_val)
-        self.history_.setdefault(name, [float("nan")] * self.n_iter_)
-        return X, labels, EarlyStopping(name, score, self.n_iter_no_change, self.tol, self.n_iter_)
 
     def _initialize(self, image_shape, row_shape):
         from ._distribute import current_strategy
@@ -284,7 +284,6 @@ class BaseGenerator(PresetMixin, BaseEstimator, metaclass=abc.ABCMeta):
         self.n_features_in_ = int(np.prod(image_shape))
         self.image_shape_ = tuple(int(s) for s in image_shape)
         self._row_shape = tuple(int(s) for s in row_shape)
-        self._seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         self._build(self._seed)
         self._strategy_built = current_strategy()
         self.history_ = {key: [] for key in self._trainer.log_names}

@@ -17,7 +17,22 @@ import numpy as np
 
 from ._state import restore, snapshot
 
-__all__ = ["EarlyStopping", "feature_extractor", "split_validation"]
+__all__ = ["EarlyStopping", "feature_extractor", "hold_out", "split_validation"]
+
+
+def hold_out(estimator, X, labels):
+    """Hold out an estimator's validation rows for this fit.
+
+    Returns the training rows and labels and an :class:`EarlyStopping`
+    monitor of the estimator's ``_validation_score`` on the held-out ones.
+    """
+    seed = int(np.random.SeedSequence([estimator._seed, estimator.n_iter_, 1]).generate_state(1)[0])
+    X, labels, X_val, labels_val = split_validation(X, labels, estimator.validation_fraction, seed)
+    name, score = estimator._validation_score(X, X_val, labels_val)
+    estimator.history_.setdefault(name, [float("nan")] * estimator.n_iter_)
+    return X, labels, EarlyStopping(name, score, estimator.n_iter_no_change, estimator.tol,
+                                    estimator.n_iter_)
+
 
 def split_validation(X, labels, fraction, seed):
     """Split rows (and one-hot labels) into training and validation parts.

@@ -100,6 +100,9 @@ def _add_train(sub):
                        help="GAN only: adversarial loss (default bce, the report's)")
     train.add_argument("--spectral-norm", action="store_true", default=None,
                        help="GAN only: spectral normalisation of the discriminator")
+    train.add_argument("--self-conditioning", type=int, default=None, metavar="K",
+                       help="GAN only: train conditioned on K k-means clusters of the "
+                            "(unlabelled) training images")
     train.add_argument("--ema", type=float, default=None,
                        help="GAN only: sample from a moving average of the generator "
                             "with this momentum (for example 0.999)")
@@ -138,7 +141,7 @@ def _add_evaluate(sub):
 
 
 #: Options of ``mnistgen train`` that only one of the models has, by model.
-_ONLY = {"vae": ("beta", "gmm", "conv_dense_units"), "gan": ("loss", "spectral_norm", "ema")}
+_ONLY = {"vae": ("beta", "gmm", "conv_dense_units"), "gan": ("loss", "spectral_norm", "ema", "self_conditioning")}
 #: Options of ``mnistgen train`` passed on as estimator parameters when given.
 _PARAMS = ("epochs", "batch_size", "latent_dim", "architecture", "beta", "early_stopping",
            "validation_fraction", "n_iter_no_change") + _ONLY["gan"]

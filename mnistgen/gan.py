@@ -161,6 +161,14 @@ class GANGenerator(BaseGenerator):
         :func:`mnistgen.metrics.fit_classifier` its penultimate layer.
         ``"auto"`` is ``"mnist"`` for 28x28 greyscale images and ``"pca"``
         otherwise: pass ``"fashion-mnist"`` for Fashion-MNIST.
+    self_conditioning : int, default=None
+        Unconditional models only: train a conditional GAN on labels found
+        in the images themselves (self-conditioning, Liu et al. 2020), the
+        ids of this many k-means clusters of the training images' leading
+        principal components, seeded from ``random_state``. :meth:`sample`
+        without ``y`` draws cluster ids in their training proportions, so
+        that every cluster keeps its share of the samples; needs no labels,
+        so it works on your own images. None trains the plain GAN.
 
     Attributes
     ----------
@@ -190,11 +198,12 @@ class GANGenerator(BaseGenerator):
     image_shape_ : tuple of int
         ``(H, W)`` of the training images.
     classes_ : ndarray of shape (n_classes,), dtype int64
-        Only if ``conditional=True``: the sorted distinct training labels.
+        Only if ``conditional=True``: the sorted distinct training labels
+        (with ``self_conditioning``, the cluster ids ``0 .. k-1``).
     class_prior_ : ndarray of shape (n_classes,)
-        Only if ``conditional=True``: the share of each class among the
-        training labels; :meth:`sample` without ``y`` draws classes in these
-        proportions.
+        Only if ``conditional=True`` or ``self_conditioning``: the share of
+        each class (cluster) among the training images; :meth:`sample`
+        without ``y`` draws them in these proportions.
 
     See Also
     --------
@@ -224,6 +233,7 @@ class GANGenerator(BaseGenerator):
     """
 
     _optimizer_networks = {"g_optimizer_": ("generator_",), "d_optimizer_": ("discriminator_",)}
+    _extra_state_version = 3  # the self-conditioning clusters
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
         "generator_units": [Widths()],
@@ -239,6 +249,7 @@ class GANGenerator(BaseGenerator):
         "discriminator_learning_rate": [None, Interval(Real, 0.0, np.inf, closed="neither")],
         "validation_features": [StrOptions({"auto", "mnist", "fashion-mnist", "pca"}),
                                 HasMethods(["predict", "get_layer"])],
+        "self_conditioning": [None, Interval(Integral, 2, None, closed="left")],
     }
 
     def __init__(
@@ -273,6 +284,7 @@ class GANGenerator(BaseGenerator):
         n_iter_no_change=10,
         tol=1e-4,
         validation_features="auto",
+        self_conditioning=None,
     ):
         self.latent_dim = latent_dim
         self.generator_units = generator_units
@@ -303,6 +315,7 @@ class GANGenerator(BaseGenerator):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.validation_features = validation_features
+        self.self_conditioning = self_conditioning
 
     @property
     def _network_attributes(self):
@@ -322,12 +335,60 @@ class GANGenerator(BaseGenerator):
                 f"gp_weight={self.gp_weight!r} was given with loss={self.loss!r}, which "
                 f"has no gradient penalty. Leave gp_weight=None, or use {takers}."
             )
+        if self.self_conditioning is not None and self.conditional:
+            raise ValueError(
+                f"self_conditioning={self.self_conditioning!r} was given with "
+                "conditional=True: self-conditioning finds labels for unlabelled "
+                "images. Use one of them."
+            )
+        if resume and ("_clusters" in self.__dict__) != (self.self_conditioning is not None):
+            raise ValueError(
+                "self_conditioning was switched on or off after fitting; a "
+                "warm-started fit or partial_fit cannot change it. Fit a fresh "
+                "estimator (warm_start=False)."
+            )
         if resume and ("generator_ema_" in self.__dict__) != (self.ema is not None):
             raise ValueError(
                 "ema was switched on or off after fitting; a warm-started fit or "
                 "partial_fit cannot add or drop the averaged generator. Fit a "
                 "fresh estimator (warm_start=False)."
             )
+
+    @property
+    def _trains_on_labels(self):
+        """Labels or, with ``self_conditioning``, clusters."""
+        return bool(self.conditional) or self.self_conditioning is not None
+
+    def _training_labels(self, X, y, resume):
+        """With ``self_conditioning``: the one-hot cluster of each row (clusters
+        found on a fresh fit, kept for a resumed one); else the labels."""
+        if self.self_conditioning is None:
+            self.__dict__.pop("_clusters", None)
+            return super()._training_labels(X, y, resume)
+        from ._clusters import Clusters
+        from ._validation import one_hot
+
+        if resume:
+            ids = self._clusters.assign(X)
+        else:
+            k = self.self_conditioning
+            self._clusters, ids = Clusters.fit(X, k, self._seed)
+            self.classes_ = np.arange(k)
+            self.class_prior_ = np.bincount(ids, minlength=k) / len(ids)
+        return one_hot(ids, len(self.classes_))
+
+    def _extra_state(self):
+        """The self-conditioning clusters, when there are any."""
+        if "_clusters" not in self.__dict__:
+            return None
+        return {"kind": "clusters"}, self._clusters.state()
+
+    def _set_extra_state(self, meta, arrays):
+        from ._clusters import Clusters
+
+        if meta != {"kind": "clusters"}:
+            raise ValueError(f"a GANGenerator's extra state holds clusters, not {meta!r}")
+        self._clusters = Clusters.from_state(arrays)
 
     def _validation_score(self, X, X_val, labels_val):
         """``("val_frechet_distance", score)``: samples against held-out rows."""

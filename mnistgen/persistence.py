@@ -39,9 +39,11 @@ __all__ = ["load", "save", "register", "export_state", "import_state", "FORMAT_N
            "MAX_HEADER_BYTES", "MAX_PARAMETERS", "MAX_SAMPLER_BYTES"]
 
 FORMAT_NAME = "mnistgen"
-#: Version 2 adds a fitted latent sampler (``extra``); files without one
-#: are still written as version 1, which every mnistgen reads.
-FORMAT_VERSION = 2
+#: Version 2 adds a VAE's fitted latent sampler (``extra``), version 3 a
+#: self-conditioned GAN's clusters (``extra`` too); a file is written in the
+#: oldest version that holds it (``_extra_state_version`` of its estimator
+#: when it has extra state, else 1), so older mnistgen read it where they can.
+FORMAT_VERSION = 3
 _META = "mnistgen.json"
 
 #: Largest ``mnistgen.json`` that :func:`load` reads, in bytes (16 MiB): the
@@ -234,7 +236,7 @@ def _set_json_attributes(est, attrs):
     if "best_epoch_" in attrs:
         est.best_epoch_ = None if attrs["best_epoch_"] is None else int(attrs["best_epoch_"])
         est.best_validation_score_ = float(attrs["best_validation_score_"])
-    if not est.conditional:
+    if not est._trains_on_labels:
         return
     est.classes_ = np.asarray(attrs["classes_"], dtype=np.int64)
     est.class_prior_ = np.asarray(attrs["class_prior_"], dtype=np.float64)
@@ -307,7 +309,7 @@ def import_state(estimator, meta, files, source="<state>"):
                     spec["config"], arrays, estimator._optimizer_variables(name), source
                 ),
             )
-        if "extra" in meta:  # format version 2: a fitted latent sampler
+        if "extra" in meta:  # format version 2 or 3: a latent sampler, clusters
             with np.load(io.BytesIO(files["extra.npz"]), allow_pickle=False) as npz:
                 estimator._set_extra_state(meta["extra"], {k: npz[k] for k in npz.files})
     except (KeyError, TypeError, AttributeError) as exc:
@@ -352,7 +354,7 @@ def save(estimator, path):
     meta, files = export_state(estimator)
     meta.update(
         format=FORMAT_NAME,
-        format_version=2 if "extra" in meta else 1,
+        format_version=estimator._extra_state_version if "extra" in meta else 1,
         estimator=type(estimator).__name__,
         params=_json_params(estimator),
     )
@@ -452,7 +454,7 @@ def _members(estimator, meta, source):
                            _OPTIMIZER_SLOTS * sum(c.trainable_arrays for c in trained) + _OPTIMIZER_SCALARS)
         add(spec["file"], _Member("npz", f"optimizer {name}", 0, most, None, None, params, limit))
     if "extra" in meta:
-        add("extra.npz", _Member("npz", "latent sampler", 0, MAX_SAMPLER_BYTES, None, None, params,
+        add("extra.npz", _Member("npz", "extra state", 0, MAX_SAMPLER_BYTES, None, None, params,
                                  "mnistgen.persistence.MAX_SAMPLER_BYTES allows"))
     return members
 

@@ -18,6 +18,36 @@ FIXTURES = Path(__file__).parent / "fixtures"
 FILES = sorted(p.stem for p in FIXTURES.glob("format*.mnistgen"))
 
 
+def _keras_that_wrote(path):
+    """The Keras version recorded in the first network of a model file."""
+    import io
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(path) as outer:
+        member = next(n for n in outer.namelist() if n.endswith(".keras"))
+        with zipfile.ZipFile(io.BytesIO(outer.read(member))) as inner:
+            return json.loads(inner.read("metadata.json"))["keras_version"]
+
+
+def load_fixture(name):
+    """Load a fixture, skipping where the installed Keras is older than the
+    one that wrote it: Keras reads the files of older Keras releases, not of
+    newer ones (its layer configurations gain keys), whatever mnistgen does."""
+    import keras
+
+    path = FIXTURES / f"{name}.mnistgen"
+    wrote = _keras_that_wrote(path)
+    if _version(keras.__version__) < _version(wrote):
+        pytest.skip(f"{path.name} was written by Keras {wrote}; Keras {keras.__version__} "
+                    "cannot read a newer Keras's files")
+    return load(path)
+
+
+def _version(text):
+    return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
+
+
 def test_there_is_a_fixture_of_every_format_version():
     versions = {int(name.split("_")[0][len("format"):]) for name in FILES}
     assert versions == set(range(1, FORMAT_VERSION + 1))
@@ -25,7 +55,7 @@ def test_there_is_a_fixture_of_every_format_version():
 
 @pytest.mark.parametrize("name", FILES)
 def test_old_files_load_and_sample_as_they_did(name):
-    est = load(FIXTURES / f"{name}.mnistgen")
+    est = load_fixture(name)
     if "latent_samplers_" in vars(est):  # its draws depend on how sklearn fits the sampler
         _check_refitted_sampler(est, FIXTURES / f"{name}.mnistgen")
     else:  # the networks' own weights: the very samples of the day
@@ -59,14 +89,14 @@ def _check_refitted_sampler(est, path):
 
 
 def test_format1_files_get_todays_defaults_for_newer_parameters():
-    gan = load(FIXTURES / "format1_gan.mnistgen")
+    gan = load_fixture("format1_gan")
     assert (gan.loss, gan.ema, gan.early_stopping) == ("bce", None, False)
 
 
 def test_a_conv_vae_of_before_conv_dense_units_keeps_its_networks():
     """conv_dense_units came with a new default, (512, 256): a file written before it
     describes the networks it holds, without dense layers (persistence._BEFORE_THEY_EXISTED)."""
-    vae = load(FIXTURES / "format1_conv_vae.mnistgen")
+    vae = load_fixture("format1_conv_vae")
     assert vae.architecture == "conv" and vae.conv_dense_units == ()
     assert not [layer for layer in vae.encoder_.layers if layer.name.startswith("hidden")]
     from sklearn.base import clone

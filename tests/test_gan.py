@@ -35,7 +35,7 @@ def test_defaults_are_the_report_gan():
     assert _dense(d)[-1].activation.__name__ == "sigmoid"
     for opt in (gan.g_optimizer_, gan.d_optimizer_):
         assert opt.__class__.__name__ == "Adam"
-        assert np.isclose(float(opt.learning_rate), 2e-4)
+        assert np.isclose(float(np.asarray(opt.learning_rate)), 2e-4)
         assert (opt.beta_1, opt.beta_2, opt.epsilon) == (0.5, 0.999, 1e-8)
 
 
@@ -134,4 +134,4 @@ def test_partial_fit_and_warm_start(images):
     generator = gan.generator_
     gan.fit(images)
     assert gan.generator_ is generator and gan.n_iter_ == 3
-    assert int(gan.g_optimizer_.iterations) == 3 * 4  # 120 images / 32 per batch = 4 steps an epoch
+    assert int(np.asarray(gan.g_optimizer_.iterations)) == 3 * 4  # 120 images / 32 per batch = 4 steps an epoch

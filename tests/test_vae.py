@@ -22,7 +22,7 @@ def test_defaults_are_the_report_vae(images):
         (256, "relu"), (512, "relu"), (784, "sigmoid")]
     opt = vae.optimizer_
     assert opt.__class__.__name__ == "Adam"
-    assert np.isclose(float(opt.learning_rate), 1e-3)
+    assert np.isclose(float(np.asarray(opt.learning_rate)), 1e-3)
     assert (opt.beta_1, opt.beta_2, opt.epsilon) == (0.9, 0.999, 1e-8)  # PyTorch's defaults
     import keras
 
