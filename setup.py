@@ -17,11 +17,18 @@ setup(
     packages=find_packages(include=["mnistgen", "mnistgen.*"]),
     package_data={"mnistgen": ["data/*.npz"]},
     python_requires=">=3.10",
+    # Lower bounds: the oldest releases the code needs, no upper pins. The
+    # suite was run at these floors (keras 3.1.1, tensorflow 2.16.1, numpy
+    # 1.23.5, scikit-learn 1.6.0, matplotlib 3.6.0): everything trains, saves
+    # and loads; what fails there is tf.distribute training matching one
+    # device to the tests' tolerance and a quiet stderr with XLA (TensorFlow
+    # 2.16 logs its compilations). Keras 3.0.x fails spectral normalisation
+    # in a compiled step.
     install_requires=[
-        "keras>=3.0",
-        "tensorflow>=2.16",
-        "numpy>=1.23",
-        "scikit-learn>=1.6",
+        "keras>=3.1.1",
+        "tensorflow>=2.16",    # the first whose Keras is Keras 3
+        "numpy>=1.23.5",       # TensorFlow 2.16's own floor
+        "scikit-learn>=1.6",   # estimator tags (__sklearn_tags__)
         "matplotlib>=3.6",
     ],
     extras_require={

@@ -42,6 +42,12 @@ def _as_numeric_array(X, what):
             f"{what} could not be read as a rectangular array: {exc}"
         ) from exc
     if arr.dtype == object:
+        if any(isinstance(v, (list, tuple, np.ndarray)) for v in arr.flat):
+            # NumPy 1.x makes ragged nested lists an object array of lists
+            raise ValueError(
+                f"{what} could not be read as a rectangular array: its rows "
+                "differ in length."
+            )
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
@@ -343,6 +349,12 @@ def check_labels(y, n_samples=None, what="y"):
 def _as_int_labels(arr, what):
     """A 1-D array of labels as int64: whole numbers only."""
     if arr.dtype == object:
+        if any(isinstance(v, (list, tuple, np.ndarray)) for v in arr.flat):
+            # NumPy 1.x makes ragged nested lists an object array of lists
+            raise ValueError(
+                f"{what} could not be read as a rectangular array: its rows "
+                "differ in length."
+            )
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
