@@ -30,6 +30,10 @@ setup(
         "numpy>=1.23.5",       # TensorFlow 2.16's own floor
         "scikit-learn>=1.6",   # estimator tags (__sklearn_tags__)
         "matplotlib>=3.6",
+        # load() reads the layout of a .keras file's weights (HDF5) before
+        # Keras does, to bound what a hostile file can make it allocate;
+        # Keras itself needs h5py, so this installs nothing new.
+        "h5py",
     ],
     extras_require={
         # hypothesis: the property-based tests that feed random shapes,

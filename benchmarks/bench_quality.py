@@ -354,6 +354,8 @@ def main(argv=None):
                 json.dump(recorded, fh, indent=1)
             save_grid(samples, os.path.join(args.out, f"{model_name}_seed{seed}.png"),
                       f"{model_name.upper()} seed {seed}, {epochs} epochs (uncurated)")
+            np.savez_compressed(os.path.join(args.out, f"{model_name}_seed{seed}.npz"),
+                                samples=samples[:64], epochs=epochs)
             if cls is VAEGenerator and est.latent_dim == 2 and hasattr(est, "latent_samplers_"):
                 save_latent_map(est, x_test[:5000], y_test[:5000],
                                 os.path.join(args.out, f"{model_name}_seed{seed}_latent.png"),

@@ -2,9 +2,6 @@
 import json
 import shutil
 import subprocess
-import sys
-
-import pytest
 
 from mnistgen import load
 from mnistgen.cli import main

@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-from mnistgen import datasets
 from mnistgen.datasets import MNIST_PATH_ENV, load_mnist
 
 

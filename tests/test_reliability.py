@@ -5,7 +5,6 @@ Each test here is listed on the reliability page of the docs
 """
 import os
 import runpy
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
