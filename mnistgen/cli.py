@@ -96,16 +96,8 @@ def _add_train(sub):
     train.add_argument("--gmm", type=int, default=None, metavar="N",
                        help="VAE only: sample through a GaussianMixture(N) fitted on the "
                             "training latents (latent_sampler)")
-    train.add_argument("--loss", choices=list(GAN_LOSSES), default=None,
-                       help="GAN only: adversarial loss (default bce, the report's)")
-    train.add_argument("--spectral-norm", action="store_true", default=None,
-                       help="GAN only: spectral normalisation of the discriminator")
-    train.add_argument("--self-conditioning", type=int, default=None, metavar="K",
-                       help="GAN only: train conditioned on K k-means clusters of the "
-                            "(unlabelled) training images")
-    train.add_argument("--ema", type=float, default=None,
-                       help="GAN only: sample from a moving average of the generator "
-                            "with this momentum (for example 0.999)")
+    _add_optimiser_options(train)
+    _add_gan_options(train)
     train.add_argument("--early-stopping", action="store_true", default=None,
                        help="hold out --validation-fraction of the images and stop when their "
                             "score stops improving, keeping the best epoch's weights")
@@ -118,6 +110,38 @@ def _add_train(sub):
     train.add_argument("--out", default="runs/model", help="output folder (default runs/model)")
     train.add_argument("--verbose", type=int, choices=[0, 1, 2], default=None,
                        help="0 silent, 1 progress bar, 2 a line per epoch (default: 1 on a terminal, else 2)")
+
+
+def _add_optimiser_options(train):
+    train.add_argument("--learning-rate", type=float, default=None,
+                       help="Adam's learning rate (default: the report's, 1e-3 VAE, 2e-4 GAN)")
+    train.add_argument("--beta-1", type=float, default=None,
+                       help="GAN only: Adam's beta_1 (default 0.5, the report's)")
+    train.add_argument("--beta-2", type=float, default=None,
+                       help="GAN only: Adam's beta_2 (default 0.999)")
+
+
+def _add_gan_options(train):
+    train.add_argument("--loss", choices=list(GAN_LOSSES), default=None,
+                       help="GAN only: adversarial loss (default bce, the report's)")
+    train.add_argument("--gp-weight", type=float, default=None,
+                       help="GAN only, --loss wgan-gp: weight of the gradient penalty (default 10)")
+    train.add_argument("--n-critic", type=int, default=None,
+                       help="GAN only: discriminator steps per generator step "
+                            "(default 1; 5 with --loss wgan-gp)")
+    train.add_argument("--generator-learning-rate", type=float, default=None,
+                       help="GAN only: the generator's own learning rate (default --learning-rate)")
+    train.add_argument("--discriminator-learning-rate", type=float, default=None,
+                       help="GAN only: the discriminator's own learning rate "
+                            "(default --learning-rate)")
+    train.add_argument("--spectral-norm", action="store_true", default=None,
+                       help="GAN only: spectral normalisation of the discriminator")
+    train.add_argument("--self-conditioning", type=int, default=None, metavar="K",
+                       help="GAN only: train conditioned on K k-means clusters of the "
+                            "(unlabelled) training images")
+    train.add_argument("--ema", type=float, default=None,
+                       help="GAN only: sample from a moving average of the generator "
+                            "with this momentum (for example 0.999)")
 
 
 def _add_evaluate(sub):
@@ -141,10 +165,12 @@ def _add_evaluate(sub):
 
 
 #: Options of ``mnistgen train`` that only one of the models has, by model.
-_ONLY = {"vae": ("beta", "gmm", "conv_dense_units"), "gan": ("loss", "spectral_norm", "ema", "self_conditioning")}
+_ONLY = {"vae": ("beta", "gmm", "conv_dense_units"),
+         "gan": ("loss", "gp_weight", "n_critic", "spectral_norm", "ema", "self_conditioning",
+                 "generator_learning_rate", "discriminator_learning_rate", "beta_1", "beta_2")}
 #: Options of ``mnistgen train`` passed on as estimator parameters when given.
 _PARAMS = ("epochs", "batch_size", "latent_dim", "architecture", "beta", "early_stopping",
-           "validation_fraction", "n_iter_no_change") + _ONLY["gan"]
+           "validation_fraction", "n_iter_no_change", "learning_rate") + _ONLY["gan"]
 
 
 def _save_figure(fig, path):

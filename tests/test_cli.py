@@ -104,3 +104,19 @@ def test_console_script_is_installed():
     assert done.returncode == 0 and "train" in done.stdout
     done = subprocess.run([exe, "train", "vae", "--epochs", "x"], capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.startswith("mnistgen: error:") and "--epochs" in done.stderr
+
+
+def test_train_sets_the_optimiser_and_critic_options(tmp_path, capsys):
+    out = tmp_path / "wgan"
+    assert main(["train", "gan", "--loss", "wgan-gp", "--gp-weight", "5", "--n-critic", "2",
+                 "--learning-rate", "1e-4", "--beta-1", "0", "--beta-2", "0.9",
+                 "--generator-learning-rate", "5e-5", "--discriminator-learning-rate", "2e-4",
+                 "--epochs", "1", "--n-train", "200", "--out", str(out), "--verbose", "0"]) == 0
+    est = load(out / "model.mnistgen")
+    assert (est.loss, est.gp_weight, est.n_critic) == ("wgan-gp", 5.0, 2)
+    assert (est.learning_rate, est.beta_1, est.beta_2) == (1e-4, 0.0, 0.9)
+    assert (est.generator_learning_rate, est.discriminator_learning_rate) == (5e-5, 2e-4)
+    assert main(["train", "vae", "--beta-1", "0.5", "--out", str(tmp_path / "v")]) == 2
+    assert "--beta-1 applies to the GAN only" in capsys.readouterr().err
+    assert main(["train", "gan", "--learning-rate", "-1", "--out", str(tmp_path / "g")]) == 2
+    assert "learning_rate" in capsys.readouterr().err
