@@ -68,7 +68,7 @@ class BaseGenerator(PresetMixin, BaseEstimator, metaclass=abc.ABCMeta):
     def _trains_on_labels(self):  # the networks take labels; classes_ is fitted
         return bool(self.conditional)
 
-    def _training_labels(self, X, y, resume):
+    def _training_labels(self, X, y, resume, seed):
         """One-hot labels of the training rows ``X`` (None: unconditional)."""
         return training_labels(self, y, X.shape[0], resume)
 
@@ -261,11 +261,11 @@ class BaseGenerator(PresetMixin, BaseEstimator, metaclass=abc.ABCMeta):
         )
         if self.architecture == "conv" and not resume:
             check_conv_shape(image_shape, widths(self.conv_filters))
-        if not resume:
-            self._seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
-        labels = self._training_labels(X, y, resume)
+        seed = self._seed if resume else int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        labels = self._training_labels(X, y, resume, seed)
         with strategy_scope(self.distribute_strategy):
             if not resume:
+                self._seed = seed
                 self._initialize(image_shape, row_shape)
             monitor = None
             if validate:

@@ -5,7 +5,7 @@ activation (what its last layer outputs: the distribution's parameters)
 and the per-image log-likelihood of the images under that output. The
 training loss (the negative ELBO), the held-out loss, ``score_samples``
 and the importance-weighted bound all compute ``log p(x | z)`` through
-:func:`log_likelihood` of the same entry, and the decoders are built with
+the ``log_prob`` of the same entry, and the decoders are built with
 its activation: adding a likelihood is one entry here plus its tests
 (``docs/contributing.rst``), then a parameter that chooses it.
 

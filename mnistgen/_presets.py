@@ -13,6 +13,7 @@ name. What each recipe was chosen from is measured on the documentation's
 quality page.
 """
 import dataclasses
+import types
 from typing import Dict
 
 __all__ = ["Preset", "PresetMixin", "PRESETS", "get_preset", "preset_params"]
@@ -52,6 +53,11 @@ class Preset:
     description: str
     params: Dict[str, object]
     conditional_params: Dict[str, object]
+
+    def __post_init__(self):
+        # read-only views: a caller cannot change a recipe for everyone
+        for name in ("params", "conditional_params"):
+            object.__setattr__(self, name, types.MappingProxyType(dict(getattr(self, name))))
 
     def recipe(self, conditional=False):
         """The parameters of the unconditional or the conditional recipe."""

@@ -51,8 +51,8 @@ def _parser():
     sample.add_argument("-n", "--n-samples", type=int, default=64, help="number of images (default 64)")
     sample.add_argument("--random-state", type=int, default=None, help="seed of the noise")
     sample.add_argument("--label", type=int, default=None,
-                        help="conditional models: the class to draw (default: classes in "
-                             "their training proportions)")
+                        help="conditional models: the class to draw, for a self-conditioned "
+                             "GAN the cluster (default: in their training proportions)")
     sample.add_argument("--out", default="samples.png", help="PNG file to write (default samples.png)")
     _add_evaluate(sub)
     return parser

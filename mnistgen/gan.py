@@ -341,9 +341,10 @@ class GANGenerator(BaseGenerator):
                 "conditional=True: self-conditioning finds labels for unlabelled "
                 "images. Use one of them."
             )
-        if resume and ("_clusters" in self.__dict__) != (self.self_conditioning is not None):
+        if resume and self._fitted_clusters() != self.self_conditioning:
             raise ValueError(
-                "self_conditioning was switched on or off after fitting; a "
+                f"self_conditioning was changed after fitting (fitted: "
+                f"{self._fitted_clusters()}, now: {self.self_conditioning}); a "
                 "warm-started fit or partial_fit cannot change it. Fit a fresh "
                 "estimator (warm_start=False)."
             )
@@ -359,12 +360,17 @@ class GANGenerator(BaseGenerator):
         """Labels or, with ``self_conditioning``, clusters."""
         return bool(self.conditional) or self.self_conditioning is not None
 
-    def _training_labels(self, X, y, resume):
+    def _fitted_clusters(self):
+        """The number of self-conditioning clusters fitted, or None."""
+        clusters = self.__dict__.get("_clusters")
+        return None if clusters is None else len(clusters.centers)
+
+    def _training_labels(self, X, y, resume, seed):
         """With ``self_conditioning``: the one-hot cluster of each row (clusters
         found on a fresh fit, kept for a resumed one); else the labels."""
         if self.self_conditioning is None:
             self.__dict__.pop("_clusters", None)
-            return super()._training_labels(X, y, resume)
+            return super()._training_labels(X, y, resume, seed)
         from ._clusters import Clusters
         from ._validation import one_hot
 
@@ -372,8 +378,8 @@ class GANGenerator(BaseGenerator):
             ids = self._clusters.assign(X)
         else:
             k = self.self_conditioning
-            self._clusters, ids = Clusters.fit(X, k, self._seed)
-            self.classes_ = np.arange(k)
+            clusters, ids = Clusters.fit(X, k, seed)
+            self._clusters, self.classes_ = clusters, np.arange(k)
             self.class_prior_ = np.bincount(ids, minlength=k) / len(ids)
         return one_hot(ids, len(self.classes_))
 
@@ -381,14 +387,25 @@ class GANGenerator(BaseGenerator):
         """The self-conditioning clusters, when there are any."""
         if "_clusters" not in self.__dict__:
             return None
+        if self._fitted_clusters() != self.self_conditioning:
+            raise ValueError(
+                f"self_conditioning was changed after fitting (fitted with "
+                f"{self._fitted_clusters()} clusters): set it back before saving."
+            )
         return {"kind": "clusters"}, self._clusters.state()
 
     def _set_extra_state(self, meta, arrays):
         from ._clusters import Clusters
 
-        if meta != {"kind": "clusters"}:
-            raise ValueError(f"a GANGenerator's extra state holds clusters, not {meta!r}")
-        self._clusters = Clusters.from_state(arrays)
+        if meta != {"kind": "clusters"} or self.self_conditioning is None:
+            raise ValueError("extra state holds no self-conditioning clusters of this model")
+        clusters = Clusters.from_state(arrays)
+        k, d = self.self_conditioning, clusters.components.shape[0]
+        if (clusters.centers.shape != (k, d) or clusters.mean.shape != (self.n_features_in_,)
+                or clusters.components.shape != (d, self.n_features_in_)
+                or len(self.__dict__.get("classes_", ())) != k):
+            raise ValueError("the self-conditioning clusters disagree with the parameters")
+        self._clusters = clusters
 
     def _validation_score(self, X, X_val, labels_val):
         """``("val_frechet_distance", score)``: samples against held-out rows."""

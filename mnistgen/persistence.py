@@ -311,7 +311,11 @@ def import_state(estimator, meta, files, source="<state>"):
             )
         if "extra" in meta:  # format version 2 or 3: a latent sampler, clusters
             with np.load(io.BytesIO(files["extra.npz"]), allow_pickle=False) as npz:
-                estimator._set_extra_state(meta["extra"], {k: npz[k] for k in npz.files})
+                arrays = {k: npz[k] for k in npz.files}
+            try:
+                estimator._set_extra_state(meta["extra"], arrays)
+            except ValueError as exc:
+                raise ValueError(f"{source}: {exc}") from exc
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(
             f"{source}: the model file is incomplete or inconsistent ({exc!r})."
@@ -676,7 +680,8 @@ def _check_header(meta, path):
 #: Parameters added after a file may have been written whose default is not
 #: what such a file's networks were built with: a file without one of them
 #: gets the value that describes its networks, not today's default.
-_BEFORE_THEY_EXISTED = {"VAEGenerator": {"conv_dense_units": ()}}
+_BEFORE_THEY_EXISTED = {"VAEGenerator": {"conv_dense_units": ()},
+                        "GANGenerator": {"self_conditioning": None}}
 
 
 def _estimator_from_header(meta, path):

@@ -83,3 +83,10 @@ def test_cli_trains_from_a_preset(tmp_path, capsys):
     assert "contradicts the preset" in capsys.readouterr().err
     assert main(["train", "gan", "--preset", "best", "--out", str(tmp_path / "g")]) == 2
     assert "mnistgen: error:" in capsys.readouterr().err
+
+
+def test_a_recipe_cannot_be_changed_by_a_caller():
+    recipe = GANGenerator.presets()["recommended"]
+    with pytest.raises(TypeError):
+        recipe.params["ema"] = 0.5
+    assert GANGenerator.from_preset("recommended").ema == 0.999

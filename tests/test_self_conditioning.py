@@ -70,11 +70,53 @@ def test_bad_combinations_raise(images, params, match):
         _fit(images, **params).fit(images, np.arange(len(images)) % 2)
 
 
-def test_self_conditioning_cannot_be_switched_after_fitting(images):
+@pytest.mark.parametrize("changed", [None, 5])
+def test_self_conditioning_cannot_be_changed_after_fitting(images, tmp_path, changed):
     gan = _fit(images)
-    gan.set_params(self_conditioning=None)
-    with pytest.raises(ValueError, match="self_conditioning was switched on or off"):
+    gan.set_params(self_conditioning=changed)
+    with pytest.raises(ValueError, match="self_conditioning was changed after fitting"):
         gan.partial_fit(images)
+    with pytest.raises(ValueError, match="self_conditioning was changed after fitting"):
+        gan.save(tmp_path / "gan.mnistgen")
+    assert not (tmp_path / "gan.mnistgen").exists()
+
+
+def test_a_failed_refit_keeps_the_fitted_seed(images):
+    gan = _fit(images, random_state=None)
+    seed = gan._seed
+    with pytest.raises(ValueError, match="more clusters"):
+        gan.set_params(self_conditioning=500).fit(images)
+    assert gan._seed == seed
+
+
+def test_a_file_whose_clusters_disagree_with_its_parameters_is_refused(images, tmp_path):
+    import io
+    import json
+    import zipfile
+
+    path = _fit(images).save(tmp_path / "gan.mnistgen")
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    with np.load(io.BytesIO(members["extra.npz"])) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["cluster_centers"] = arrays["cluster_centers"][:2]
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    members["extra.npz"] = buf.getvalue()
+    bad = tmp_path / "bad.mnistgen"
+    with zipfile.ZipFile(bad, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ValueError, match="bad.mnistgen.*clusters disagree"):
+        load(bad)
+    meta = json.loads(members["mnistgen.json"])
+    meta["params"]["self_conditioning"] = None
+    members["mnistgen.json"] = json.dumps(meta).encode()
+    with zipfile.ZipFile(bad, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ValueError, match="bad.mnistgen"):
+        load(bad)
 
 
 @pytest.mark.parametrize("value", [1, 0, 2.5, "10"])
