@@ -22,7 +22,7 @@ when they are first traced.
 import dataclasses
 from typing import Callable, Optional
 
-__all__ = ["GANLoss", "GAN_LOSSES", "losses_with_penalty"]
+__all__ = ["GANLoss", "GAN_LOSSES", "LABEL_CONDITIONINGS", "losses_with_penalty"]
 
 
 def _ops():
@@ -129,3 +129,10 @@ GAN_LOSSES = {
 def losses_with_penalty():
     """The names of the losses that take a penalty weight."""
     return [name for name, loss in GAN_LOSSES.items() if loss.penalty is not None]
+
+
+#: How a conditional (or self-conditioned) discriminator reads the labels,
+#: by name: whether it projects them on its last features (Miyato & Koyama
+#: 2018) rather than taking them as extra inputs (one-hot channels of the
+#: image, or columns of the flat image for the MLP), as it always did.
+LABEL_CONDITIONINGS = {"input": False, "projection": True}

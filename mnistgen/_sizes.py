@@ -90,12 +90,18 @@ def _gan_generator(n_features, latent_dim, units, n_classes):
     yield from _dense(fan_in, n_features)
 
 
-def _gan_discriminator(n_features, units, n_classes, spectral_norm):
-    fan_in = n_features + n_classes
+def _critic_output(fan_in, n_classes, spectral_norm, projection):
+    yield from _dense(fan_in, 1, spectral=spectral_norm)
+    if projection and n_classes:
+        yield (n_classes, fan_in), True  # the class embedding
+
+
+def _gan_discriminator(n_features, units, n_classes, spectral_norm, projection):
+    fan_in = n_features + (0 if projection else n_classes)
     for width in units:
         yield from _dense(fan_in, width, spectral=spectral_norm)
         fan_in = width
-    yield from _dense(fan_in, 1, spectral=spectral_norm)
+    yield from _critic_output(fan_in, n_classes, spectral_norm, projection)
 
 
 def _grid(image_shape, filters):
@@ -144,13 +150,13 @@ def _conv_gan_generator(image_shape, latent_dim, filters, n_classes):
     yield from _deconv(5, channels_in, channels)
 
 
-def _conv_gan_discriminator(image_shape, filters, n_classes, spectral_norm):
+def _conv_gan_discriminator(image_shape, filters, n_classes, spectral_norm, projection):
     (_, _, channels), (height, width) = _grid(image_shape, filters)
-    channels_in = channels + n_classes
+    channels_in = channels + (0 if projection else n_classes)
     for f in filters:
         yield from _conv(5, channels_in, f, spectral=spectral_norm)
         channels_in = f
-    yield from _dense(height * width * filters[-1], 1, spectral=spectral_norm)
+    yield from _critic_output(height * width * filters[-1], n_classes, spectral_norm, projection)
 
 
 # --------------------------------------------------------------------------
@@ -168,16 +174,18 @@ def _vae_networks(est):
 
 def _gan_networks(est):
     k = n_classes(est)
-    spectral = bool(est.spectral_norm)
+    spectral, projection = bool(est.spectral_norm), est._projection
     if est.architecture == "conv":
         filters = widths(est.conv_filters)
         generator = (_conv_gan_generator, (est.image_shape_, int(est.latent_dim), filters, k))
-        discriminator = (_conv_gan_discriminator, (est.image_shape_, filters, k, spectral))
+        discriminator = (_conv_gan_discriminator,
+                         (est.image_shape_, filters, k, spectral, projection))
     else:
         generator = (_gan_generator, (est.n_features_in_, int(est.latent_dim),
                                       widths(est.generator_units), k))
         discriminator = (_gan_discriminator, (est.n_features_in_,
-                                              widths(est.discriminator_units), k, spectral))
+                                              widths(est.discriminator_units), k, spectral,
+                                              projection))
     nets = {"generator_": generator, "discriminator_": discriminator}
     if est.ema is not None:
         nets["generator_ema_"] = generator

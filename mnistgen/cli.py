@@ -20,7 +20,7 @@ import os
 import sys
 import time
 
-from ._gan_losses import GAN_LOSSES
+from ._gan_losses import GAN_LOSSES, LABEL_CONDITIONINGS
 from ._presets import PRESETS
 
 __all__ = ["main"]
@@ -139,6 +139,9 @@ def _add_gan_options(train):
     train.add_argument("--self-conditioning", type=int, default=None, metavar="K",
                        help="GAN only: train conditioned on K k-means clusters of the "
                             "(unlabelled) training images")
+    train.add_argument("--conditioning", choices=list(LABEL_CONDITIONINGS), default=None,
+                       help="GAN only: how the discriminator reads labels or clusters "
+                            "('input', the default, or 'projection')")
     train.add_argument("--ema", type=float, default=None,
                        help="GAN only: sample from a moving average of the generator "
                             "with this momentum (for example 0.999)")
@@ -166,7 +169,7 @@ def _add_evaluate(sub):
 
 #: Options of ``mnistgen train`` that only one of the models has, by model.
 _ONLY = {"vae": ("beta", "gmm", "conv_dense_units"),
-         "gan": ("loss", "gp_weight", "n_critic", "spectral_norm", "ema", "self_conditioning",
+         "gan": ("loss", "gp_weight", "n_critic", "spectral_norm", "ema", "self_conditioning", "conditioning",
                  "generator_learning_rate", "discriminator_learning_rate", "beta_1", "beta_2")}
 #: Options of ``mnistgen train`` passed on as estimator parameters when given.
 _PARAMS = ("epochs", "batch_size", "latent_dim", "architecture", "beta", "early_stopping",

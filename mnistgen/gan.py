@@ -5,7 +5,7 @@ import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._base import BaseGenerator
-from ._gan_losses import GAN_LOSSES, losses_with_penalty
+from ._gan_losses import GAN_LOSSES, LABEL_CONDITIONINGS, losses_with_penalty
 from ._labels import n_classes
 from ._params import COMMON_CONSTRAINTS, Widths, widths
 
@@ -169,6 +169,13 @@ class GANGenerator(BaseGenerator):
         without ``y`` draws cluster ids in their training proportions, so
         that every cluster keeps its share of the samples; needs no labels,
         so it works on your own images. None trains the plain GAN.
+    conditioning : {"input", "projection"}, default="input"
+        How the discriminator of a conditional (or self-conditioned) GAN
+        reads the labels: ``"input"`` as extra inputs (one-hot channels of
+        the image for ``architecture="conv"``); ``"projection"`` as the
+        inner product of its last features with a learned embedding of the
+        label (Miyato & Koyama 2018), whose cost does not grow with the
+        number of classes. The generator always takes the labels with ``z``.
 
     Attributes
     ----------
@@ -250,6 +257,7 @@ class GANGenerator(BaseGenerator):
         "validation_features": [StrOptions({"auto", "mnist", "fashion-mnist", "pca"}),
                                 HasMethods(["predict", "get_layer"])],
         "self_conditioning": [None, Interval(Integral, 2, None, closed="left")],
+        "conditioning": [StrOptions(set(LABEL_CONDITIONINGS))],
     }
 
     def __init__(
@@ -285,6 +293,7 @@ class GANGenerator(BaseGenerator):
         tol=1e-4,
         validation_features="auto",
         self_conditioning=None,
+        conditioning="input",
     ):
         self.latent_dim = latent_dim
         self.generator_units = generator_units
@@ -316,12 +325,18 @@ class GANGenerator(BaseGenerator):
         self.tol = tol
         self.validation_features = validation_features
         self.self_conditioning = self_conditioning
+        self.conditioning = conditioning
 
     @property
     def _network_attributes(self):
         """The fitted networks: the averaged generator too when ``ema`` is set."""
         averaged = ("generator_ema_",) if self.ema is not None else ()
         return ("generator_", "discriminator_") + averaged
+
+    @property
+    def _projection(self):
+        """Whether the discriminator projects the labels (``conditioning``)."""
+        return LABEL_CONDITIONINGS[self.conditioning]
 
     @property
     def _adversarial_loss(self):
@@ -438,7 +453,8 @@ class GANGenerator(BaseGenerator):
         # under tf.distribute, batch norm sees the global batch, as on one device
         sync = distributed()
         critic = dict(n_classes=k, spectral_norm=bool(self.spectral_norm),
-                      output_activation=self._adversarial_loss.output_activation)
+                      output_activation=self._adversarial_loss.output_activation,
+                      projection=self._projection)
         if self.architecture == "conv":
             filters = widths(self.conv_filters)
 

@@ -84,6 +84,11 @@ class _Seeds:
         bound = 1.0 / float(fan_in) ** 0.5
         return keras.initializers.RandomUniform(-bound, bound, seed=self._next(100_000))
 
+    def small(self, stddev=0.02):
+        """Weights normal with a small ``stddev`` (a class embedding)."""
+        self.count += 1
+        return keras.initializers.RandomNormal(0.0, stddev, seed=self._next(0))
+
 
 def _wrap(layer, spectral):
     """``layer``, or ``layer`` under Keras's spectral normalisation."""
@@ -121,6 +126,23 @@ def _dense(units, seeds, activation=None, name=None, spectral=False):
         return _wrap(layer, spectral)(h)
 
     return apply
+
+
+def _critic_output(h, label, seeds, activation, spectral, projection):
+    """The discriminator's output unit on its features ``h``.
+
+    With ``projection`` (and labels) the unit's score plus the inner product
+    of ``h`` with a learned embedding of the one-hot label (the projection
+    discriminator of Miyato & Koyama 2018), the embedding initialised small.
+    """
+    if not projection or label is None:
+        return _dense(1, seeds, activation, name="real_probability", spectral=spectral)(h)
+    score = _dense(1, seeds, None, name="real_score", spectral=spectral)(h)
+    embedding = layers.Dense(int(h.shape[-1]), use_bias=False, kernel_initializer=seeds.small(),
+                             name="class_embedding")(label)
+    inner = layers.Dot(axes=1, name="projection")([embedding, h])
+    return layers.Activation(activation, name="real_probability")(
+        layers.Add(name="logit")([score, inner]))
 
 
 def call(model, x, labels=None, training=False):
@@ -334,7 +356,7 @@ def build_gan_generator(n_features=784, latent_dim=100, units=(128, 256, 512, 10
 
 
 def build_gan_discriminator(n_features=784, units=(512, 256), seed=None, n_classes=0,
-                            output_activation="sigmoid", spectral_norm=False):
+                            output_activation="sigmoid", spectral_norm=False, projection=False):
     """Build the GAN discriminator: LeakyReLU MLP ending in one sigmoid unit.
 
     Parameters
@@ -356,6 +378,9 @@ def build_gan_discriminator(n_features=784, units=(512, 256), seed=None, n_class
     spectral_norm : bool, default=False
         Wrap every layer in Keras's ``SpectralNormalization`` (Miyato et al.
         2018), its power-iteration vectors seeded from ``seed``.
+    projection : bool, default=False
+        Conditional only: read the labels by projection (Miyato & Koyama
+        2018) instead of concatenating them to the images.
 
     Returns
     -------
@@ -372,11 +397,11 @@ def build_gan_discriminator(n_features=784, units=(512, 256), seed=None, n_class
     """
     seeds = _Seeds(seed, "discriminator")
     inputs, x, label = _inputs((n_features,), "images", n_classes)
-    h = _with_label(x, label)
+    h = x if projection else _with_label(x, label)
     for i, width in enumerate(units):
         h = _dense(width, seeds, name=f"dense_{i}", spectral=spectral_norm)(h)
         h = layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
-    out = _dense(1, seeds, output_activation, name="real_probability", spectral=spectral_norm)(h)
+    out = _critic_output(h, label, seeds, output_activation, spectral_norm, projection)
     return _seed_power_iterations(keras.Model(inputs, out, name="discriminator"), seed)
 
 
@@ -434,12 +459,18 @@ def _leaky_relu_as_maximum(h, i):
     return layers.Maximum(name=f"leaky_relu_{i}")([h, slope])
 
 
-def _image_input(image_shape, n_classes):
-    """Flat-row input reshaped to ``(H, W, C)``, labels as extra channels."""
+def _image_input(image_shape, n_classes, label_maps=True):
+    """Flat-row input reshaped to ``(H, W, C)``, labels as extra channels.
+
+    Returns ``(inputs, image, label)``; ``label_maps=False`` leaves the
+    labels out of the image (for a projection discriminator).
+    """
     height, width, channels = channels_last(image_shape)
     inputs, x, label = _inputs((height * width * channels,), "images", n_classes)
     image = layers.Reshape((height, width, channels), name="to_image")(x)
-    return inputs, _label_maps(image, label, (height, width))
+    if label_maps:
+        image = _label_maps(image, label, (height, width))
+    return inputs, image, label
 
 
 def build_conv_vae_encoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2, seed=None, n_classes=0,
@@ -491,7 +522,7 @@ def build_conv_vae_encoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     """
     check_conv_shape(image_shape, filters)
     seeds = _Seeds(seed, "encoder")
-    inputs, h = _image_input(image_shape, n_classes)
+    inputs, h, _ = _image_input(image_shape, n_classes)
     for i, f in enumerate(filters):
         h = _conv(f, 3, seeds, "relu", name=f"conv_{i}")(h)
     h = layers.Flatten(name="flatten")(h)
@@ -624,45 +655,43 @@ def build_conv_gan_generator(image_shape=(28, 28), latent_dim=100, filters=(32, 
 
 
 def build_conv_gan_discriminator(image_shape=(28, 28), filters=(32, 64), seed=None, n_classes=0,
-                                 output_activation="sigmoid", spectral_norm=False):
+                                 output_activation="sigmoid", spectral_norm=False,
+                                 projection=False):
     """Build a DCGAN-style discriminator: strided convolutions down, one sigmoid unit.
 
-    The flat rows are reshaped to ``(H, W, C)``; each entry of ``filters``
-    is a 5x5 convolution with stride 2 and LeakyReLU(0.2) (28x28 -> 14x14x32
-    -> 7x7x64 by default); a dense sigmoid unit reads the flattened result.
-    No batch norm: scoring real and generated images in one call equals two.
+    Each entry of ``filters`` is a 5x5 stride-2 convolution with
+    LeakyReLU(0.2) (28x28 -> 14x14x32 -> 7x7x64); a dense sigmoid unit reads
+    the result. No batch norm: scoring real and generated images in one call
+    equals two.
 
     Parameters
     ----------
     image_shape : tuple of int, default=(28, 28)
         ``(H, W)`` of greyscale or ``(H, W, C)`` of ``C``-channel images,
-        ``H`` and ``W`` divisible by ``2 ** len(filters)``.
+        ``H`` and ``W`` divisible by ``2 ** len(filters)`` (else a ValueError).
     filters : tuple of int, default=(32, 64)
         Channels of the strided convolutions, input side first.
     seed : int, default=None
         Seed of the weight initializers.
     n_classes : int, default=0
         For a conditional discriminator, the number of classes: the model
-        then takes ``[images, labels]`` and the one-hot labels are broadcast
-        over the image as ``n_classes`` extra input channels.
+        then takes ``[images, labels]``, the one-hot labels broadcast over
+        the image as ``n_classes`` extra input channels, or with
+        ``projection`` projected on the features (Miyato & Koyama 2018).
     output_activation : str, default="sigmoid"
-        Activation of the output unit: ``"sigmoid"`` (a probability, for the
-        report's cross-entropy loss) or ``"linear"`` (a score, for the hinge
-        and Wasserstein losses).
+        Activation of the output unit: ``"sigmoid"`` (a probability) or
+        ``"linear"`` (a score, for the hinge and Wasserstein losses).
     spectral_norm : bool, default=False
-        Wrap every layer in Keras's ``SpectralNormalization`` (Miyato et al.
-        2018), its power-iteration vectors seeded from ``seed``.
+        Wrap every layer in Keras's ``SpectralNormalization``, its
+        power-iteration vectors seeded from ``seed``.
+    projection : bool, default=False
+        See ``n_classes``.
 
     Returns
     -------
     discriminator : keras.Model
         Maps ``(batch, H*W)`` images in [-1, 1] to ``(batch, 1)``
         probabilities that each image is real.
-
-    Raises
-    ------
-    ValueError
-        If ``H`` or ``W`` is not divisible by ``2 ** len(filters)``.
 
     Examples
     --------
@@ -675,10 +704,10 @@ def build_conv_gan_discriminator(image_shape=(28, 28), filters=(32, 64), seed=No
     """
     check_conv_shape(image_shape, filters)
     seeds = _Seeds(seed, "discriminator")
-    inputs, h = _image_input(image_shape, n_classes)
+    inputs, h, label = _image_input(image_shape, n_classes, label_maps=not projection)
     for i, f in enumerate(filters):
         h = _conv(f, 5, seeds, name=f"conv_{i}", spectral=spectral_norm)(h)
         h = _leaky_relu_as_maximum(h, i)
     h = layers.Flatten(name="flatten")(h)
-    out = _dense(1, seeds, output_activation, name="real_probability", spectral=spectral_norm)(h)
+    out = _critic_output(h, label, seeds, output_activation, spectral_norm, projection)
     return _seed_power_iterations(keras.Model(inputs, out, name="discriminator"), seed)

@@ -681,7 +681,7 @@ def _check_header(meta, path):
 #: what such a file's networks were built with: a file without one of them
 #: gets the value that describes its networks, not today's default.
 _BEFORE_THEY_EXISTED = {"VAEGenerator": {"conv_dense_units": ()},
-                        "GANGenerator": {"self_conditioning": None}}
+                        "GANGenerator": {"self_conditioning": None, "conditioning": "input"}}
 
 
 def _estimator_from_header(meta, path):

@@ -191,3 +191,34 @@ def test_combinations_that_make_no_sense(images):
         gan.fit(images)
     with pytest.raises(ValueError, match="ema was switched on or off after fitting"):
         gan.partial_fit(images)
+
+
+@pytest.mark.parametrize("architecture", ["mlp", "conv"])
+def test_projection_discriminator_matches_its_formula(images, architecture):
+    """D(x, y) = act(w . phi(x) + b + e_y . phi(x)): the images alone reach the
+    features, the label only the projection, whatever the number of classes."""
+    import keras
+
+    from mnistgen.networks import call
+
+    y = np.arange(len(images)) % 4
+    gan = GANGenerator(**dict(SMALL_GAN, epochs=1, architecture=architecture, conv_filters=(4, 8),
+                              conditional=True, conditioning="projection")).fit(images, y)
+    d = gan.discriminator_
+    assert [t.shape[-1] for t in d.inputs] == [64, 4]
+    first = next(l for l in d.layers if l.get_weights())
+    assert first.get_weights()[0].shape[-2] == (64 if architecture == "mlp" else 1)
+    x = np.random.default_rng(0).uniform(-1, 1, (5, 64)).astype(np.float32)
+    onehot = np.eye(4, dtype=np.float32)[[0, 1, 2, 3, 1]]
+    phi = keras.Model(d.inputs, d.get_layer("real_score").input)([x, onehot])
+    w, b = d.get_layer("real_score").get_weights()
+    e = d.get_layer("class_embedding").get_weights()[0]
+    logit = np.asarray(phi) @ w[:, 0] + b[0] + np.sum((onehot @ e) * np.asarray(phi), axis=1)
+    np.testing.assert_allclose(np.asarray(call(d, x, onehot))[:, 0], 1 / (1 + np.exp(-logit)),
+                               rtol=1e-4, atol=1e-6)
+    assert gan.sample(4, y=[0, 1, 2, 3]).shape == (4, 8, 8)
+
+
+def test_projection_needs_nothing_of_unconditional_models(images):
+    gan = GANGenerator(**dict(SMALL_GAN, epochs=1, conditioning="projection")).fit(images)
+    assert len(gan.discriminator_.inputs) == 1

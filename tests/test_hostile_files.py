@@ -43,6 +43,10 @@ COMBINATIONS = [
     (GANGenerator, dict(architecture="conv", conv_filters=(4, 8), spectral_norm=True, conditional=True),
      (8, 8, 2), 3),
     (GANGenerator, dict(architecture="conv", conv_filters=(4, 8, 2), ema=0.99, latent_dim=6), (16, 8), 0),
+    (GANGenerator, dict(architecture="conv", conv_filters=(4, 8), conditional=True,
+                        conditioning="projection", spectral_norm=True), (8, 8), 5),
+    (GANGenerator, dict(discriminator_units=(8,), generator_units=(4,), conditional=True,
+                        conditioning="projection"), (6, 6), 3),
     (GANGenerator, dict(architecture="conv", conv_filters=4, loss="wgan-gp"), (4, 4, 3), 0),
 ]
 
