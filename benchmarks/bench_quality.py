@@ -134,6 +134,16 @@ MODELS = {
                                      "self_conditioning": 20}),
     "conv-gan-sc50": (GANGenerator, {"architecture": "conv", "ema": 0.999,
                                      "self_conditioning": 50}),
+    "conv-gan-sc100": (GANGenerator, {"architecture": "conv", "ema": 0.999,
+                                      "self_conditioning": 100}),
+    # the projection discriminator (conditioning="projection")
+    "conv-gan-sc50-proj": (GANGenerator, {"architecture": "conv", "ema": 0.999,
+                                          "self_conditioning": 50, "conditioning": "projection"}),
+    "conv-gan-sc100-proj": (GANGenerator, {"architecture": "conv", "ema": 0.999,
+                                           "self_conditioning": 100,
+                                           "conditioning": "projection"}),
+    "conv-cgan-proj": (GANGenerator, {"architecture": "conv", "conditional": True, "ema": 0.999,
+                                      "conditioning": "projection"}),
     # the presets, as from_preset builds them (their recipe's epochs unless --epochs says)
     "gan-recommended": (GANGenerator, GANGenerator.presets()["recommended"].recipe()),
     "cgan-recommended": (GANGenerator,
