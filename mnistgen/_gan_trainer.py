@@ -87,8 +87,12 @@ class GANTrainer(Trainer):
             g_loss, g_mean = batch_mean(self.adversarial.generator_rows(scores))
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
         if self.ema_generator is not None:
+            # the usual warm-up: at update t the momentum is at most (1 + t) / (10 + t),
+            # so the first epochs' average is not mostly the initial weights
+            t = ops.cast(self.g_optimizer.iterations, "float32")
+            decay = ops.minimum(self.ema, (1.0 + t) / (10.0 + t))
             for averaged, weight in zip(self.ema_generator.weights, self.generator.weights):
-                averaged.assign(self.ema * averaged + (1.0 - self.ema) * weight)
+                averaged.assign(decay * averaged + (1.0 - decay) * weight)
         return fake, g_mean
 
     def _discriminator_step(self, real, fake, labels, u):

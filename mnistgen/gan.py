@@ -126,9 +126,10 @@ class GANGenerator(BaseGenerator):
     ema : float, default=None
         If set (for example 0.999), keep an exponential moving average of
         the generator's weights, ``generator_ema_``, updated after every
-        generator step with this momentum (Yazici et al. 2019), and
-        :meth:`sample` from it. None samples from the trained generator, as
-        the report does.
+        generator step with this momentum (Yazici et al. 2019; warmed up:
+        at most ``(1 + t) / (10 + t)`` at step ``t``, so that early averages
+        are not mostly the initial weights), and :meth:`sample` from it.
+        None samples from the trained generator, as the report does.
     generator_learning_rate, discriminator_learning_rate : float, default=None
         Separate learning rates (two time-scale updates); None takes
         ``learning_rate``.
