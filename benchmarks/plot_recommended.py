@@ -24,7 +24,11 @@ def main(argv=None):
     parser.add_argument("--runs", required=True, help="bench_quality.py's --out folder")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="the PNG to write")
+    parser.add_argument("--grid", nargs="*", default=[], metavar="NAME=PNG",
+                        help="take a panel from another run's saved grid (for example the "
+                             "VAE benchmark's grid of the same recipe)")
     args = parser.parse_args(argv)
+    grids = dict(spec.split("=", 1) for spec in args.grid)
 
     import matplotlib
 
@@ -34,7 +38,10 @@ def main(argv=None):
     fig, axes = plt.subplots(2, 2, figsize=(10, 10.6))
     for ax, (name, title) in zip(axes.flat, PANELS):
         stem = os.path.join(args.runs, f"{name}_seed{args.seed}")
-        if os.path.exists(stem + ".npz"):
+        if name in grids:
+            ax.imshow(plt.imread(grids[name]))
+            ax.set_title(title)
+        elif os.path.exists(stem + ".npz"):
             with np.load(stem + ".npz") as run:
                 images, epochs = run["samples"][:64], int(run["epochs"])
             side = images.shape[1]

@@ -175,7 +175,7 @@ class GANGenerator(BaseGenerator):
         reads the labels: ``"input"`` as extra inputs (one-hot channels of
         the image for ``architecture="conv"``); ``"projection"`` as the
         inner product of its last features with a learned embedding of the
-        label (Miyato & Koyama 2018), whose cost does not grow with the
+        label (Miyato & Koyama 2018), whose inputs do not grow with the
         number of classes. The generator always takes the labels with ``z``.
 
     Attributes
