@@ -14,7 +14,7 @@ quality page.
 """
 import dataclasses
 import types
-from typing import Dict
+from typing import Dict, Optional
 
 __all__ = ["Preset", "PresetMixin", "PRESETS", "get_preset", "preset_params"]
 
@@ -45,19 +45,20 @@ class Preset:
         The unconditional recipe's parameters; a callable value is a
         factory called for each new estimator (for estimator-valued
         parameters such as ``latent_sampler``).
-    conditional_params : dict
+    conditional_params : dict, default=None
         The conditional recipe's parameters (``conditional=True`` is
-        added to them).
+        added to them); None: the same as ``params``.
     """
 
     description: str
     params: Dict[str, object]
-    conditional_params: Dict[str, object]
+    conditional_params: Optional[Dict[str, object]] = None
 
     def __post_init__(self):
         # read-only views: a caller cannot change a recipe for everyone
-        for name in ("params", "conditional_params"):
-            object.__setattr__(self, name, types.MappingProxyType(dict(getattr(self, name))))
+        conditional = self.params if self.conditional_params is None else self.conditional_params
+        object.__setattr__(self, "params", types.MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "conditional_params", types.MappingProxyType(dict(conditional)))
 
     def recipe(self, conditional=False):
         """The parameters of the unconditional or the conditional recipe."""
@@ -68,7 +69,7 @@ class Preset:
         return made
 
 
-_REPORT = Preset("the report's model: the estimator's defaults", {}, {})
+_REPORT = Preset("the report's model: the estimator's defaults", {})
 
 #: The presets of each estimator, by class name, then preset name.
 PRESETS = {
@@ -88,8 +89,6 @@ PRESETS = {
             "the VAE the quality page recommends for samples and features: "
             "convolutional, 32 latent dimensions, sampling through a Gaussian "
             "mixture fitted on the training codes",
-            dict(architecture="conv", latent_dim=32, epochs=20,
-                 latent_sampler=_gaussian_mixture(10)),
             dict(architecture="conv", latent_dim=32, epochs=20,
                  latent_sampler=_gaussian_mixture(10)),
         ),

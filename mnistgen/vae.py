@@ -331,19 +331,18 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
 
     def _validation_score(self, X, X_val, labels_val):
         """``("val_loss", score)``: the training loss on held-out rows, one fixed draw each."""
-        from ._inference import map_chunks
+        from ._inference import CHUNK
 
         eps = np.random.default_rng(self._seed).standard_normal(
             (len(X_val), self.latent_dim)).astype(np.float32)
-        rows = np.hstack([X_val, eps])  # each row's draw travels with it through the chunks
-        width = X_val.shape[1]
 
         def score():
-            losses = map_chunks(
-                lambda r, labels: self._negative_elbo(r[:, :width], r[:, width:], labels,
-                                                      self.beta)[:, None],
-                rows, 1, labels_val, dtype=np.float64)
-            return float(losses.sum() / len(X_val))
+            total = 0.0
+            for i in range(0, len(X_val), CHUNK):
+                chunk = slice(i, i + CHUNK)
+                labels = None if labels_val is None else labels_val[chunk]
+                total += self._negative_elbo(X_val[chunk], eps[chunk], labels, self.beta).sum()
+            return float(total / len(X_val))
 
         return "val_loss", score
 
