@@ -177,6 +177,8 @@ def test_save_load_pickle_and_resume_keep_both_generators(params, images, tmp_pa
     ("generator_learning_rate", 0.0, ValueError),
     ("discriminator_learning_rate", -1e-3, ValueError),
     ("beta_2", 1.0, ValueError),
+    ("conditioning", "embedding", ValueError),
+    ("conditioning", None, TypeError),
 ])
 def test_bad_values_of_the_new_parameters(param, value, error, images):
     gan = GANGenerator(**{param: value})
