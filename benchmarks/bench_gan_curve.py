@@ -32,8 +32,12 @@ from mnistgen import metrics  # noqa: E402
 from mnistgen.datasets import load_mnist  # noqa: E402
 
 
-def curve(name, x_train, y_train, ref, epochs, n_samples, seed):
-    """Train recipe ``name`` epoch by epoch; return one dict per epoch."""
+def curve(name, x_train, y_train, ref, epochs, n_samples, seed, save=lambda rows: None):
+    """Train recipe ``name`` epoch by epoch; return one dict per epoch.
+
+    ``save(rows)`` is called after every epoch with the rows so far (so a
+    stopped run keeps its finished epochs).
+    """
     import keras
 
     cls, params = MODELS[name]
@@ -55,8 +59,10 @@ def curve(name, x_train, y_train, ref, epochs, n_samples, seed):
             rows.append({"recipe": name, "epoch": est.n_iter_, "seconds": seconds, **row})
             print(f"{name} epoch {est.n_iter_}: {seconds:.1f} s, FD {row['FD']:.2f}, "
                   f"min share {row['min share']:.3f}, recall {row['recall']:.3f}", flush=True)
+            save(rows)
 
-    cls(epochs=epochs, random_state=seed, callbacks=[Score()], **_built(params)).fit(x_train, y_train)
+    params = {k: v for k, v in _built(params).items() if k != "epochs"}
+    cls(epochs=epochs, random_state=seed, callbacks=[Score()], **params).fit(x_train, y_train)
     return rows
 
 
@@ -95,12 +101,16 @@ def main(argv=None):
     x_train, y_train = x_train[: args.n_train], y_train[: args.n_train]
     ref = metrics.reference_features(x_test)
     rows = []
-    for name in args.recipes:
-        rows += curve(name, x_train, y_train, ref, args.epochs, args.n_samples, args.seed)
+
+    def save(more):
         with open(os.path.join(args.out, "curve.json"), "w") as fh:
             json.dump({"machine": f"{platform.processor() or platform.machine()}, "
                                   f"{os.cpu_count()} cores", "command": command,
-                       "date": datetime.date.today().isoformat(), "rows": rows}, fh, indent=1)
+                       "date": datetime.date.today().isoformat(), "rows": rows + more},
+                      fh, indent=1)
+
+    for name in args.recipes:
+        rows += curve(name, x_train, y_train, ref, args.epochs, args.n_samples, args.seed, save)
     plot(rows, os.path.join(args.out, "curve.png"))
     print("| recipe | epoch | s | FD | min share | recall |")
     print("|---|---|---|---|---|---|")

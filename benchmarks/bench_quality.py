@@ -144,6 +144,18 @@ MODELS = {
                                            "conditioning": "projection"}),
     "conv-cgan-proj": (GANGenerator, {"architecture": "conv", "conditional": True, "ema": 0.999,
                                       "conditioning": "projection"}),
+    # the report's loss on logits, the R1 penalty (GANGenerator's loss="bce-logits", "bce-r1")
+    "conv-cgan-logits": (GANGenerator, {"architecture": "conv", "conditional": True, "ema": 0.999,
+                                        "loss": "bce-logits"}),
+    "conv-cgan-r1": (GANGenerator, {"architecture": "conv", "conditional": True, "ema": 0.999,
+                                    "loss": "bce-r1"}),
+    "conv-cgan-r1-10": (GANGenerator, {"architecture": "conv", "conditional": True, "ema": 0.999,
+                                       "loss": "bce-r1", "gp_weight": 10.0}),
+    "conv-gan-sc100-r1": (GANGenerator, {"architecture": "conv", "ema": 0.999,
+                                         "self_conditioning": 100, "loss": "bce-r1"}),
+    # a wider generator than discriminator (conv_generator_filters)
+    "conv-cgan-wideg": (GANGenerator, {"architecture": "conv", "conditional": True, "ema": 0.999,
+                                       "conv_generator_filters": (64, 128)}),
     # the presets, as from_preset builds them (their recipe's epochs unless --epochs says)
     "gan-recommended": (GANGenerator, GANGenerator.presets()["recommended"].recipe()),
     "cgan-recommended": (GANGenerator,

@@ -22,7 +22,8 @@ when they are first traced.
 import dataclasses
 from typing import Callable, Optional
 
-__all__ = ["GANLoss", "GAN_LOSSES", "LABEL_CONDITIONINGS", "losses_with_penalty"]
+__all__ = ["GANLoss", "GAN_LOSSES", "LABEL_CONDITIONINGS", "losses_with_penalty", "gradient_penalty",
+           "r1_penalty"]
 
 
 def _ops():
@@ -76,6 +77,17 @@ def _bce_discriminator(scores, n):
     return ops.binary_crossentropy(targets, scores)
 
 
+def _logit_generator(scores):
+    """``softplus(-s)``: the non-saturating loss ``-log sigmoid(s)`` on the logit ``s``."""
+    return _ops().softplus(-scores[:, 0])
+
+
+def _logit_discriminator(scores, n):
+    """``-log sigmoid(s)`` on real logits, ``-log(1 - sigmoid(s))`` on generated ones."""
+    ops = _ops()
+    return ops.concatenate([ops.softplus(-scores[:n, 0]), ops.softplus(scores[n:, 0])], axis=0)
+
+
 def _critic_generator(scores):
     """``-D(G(z))``: the generator objective of the hinge and Wasserstein losses."""
     return -scores[:, 0]
@@ -99,26 +111,51 @@ def gradient_penalty(discriminator, real, fake, labels, noise):
     ``noise[:, 0]`` through the normal CDF (Gulrajani et al. 2017).
     """
     from ._backend import get_tensorflow
-    from .networks import call
 
     tf, ops = get_tensorflow(), _ops()
     a = 0.5 * (1.0 + tf.math.erf(noise[:, :1] / 2.0**0.5))
     x_hat = a * real + (1.0 - a) * ops.stop_gradient(fake)
-    with tf.GradientTape() as tape:
-        tape.watch(x_hat)
-        scores = call(discriminator, x_hat, labels, True)
-    grads = tape.gradient(scores, x_hat)
+    grads = _input_gradient(discriminator, x_hat, labels)
     norms = ops.sqrt(ops.sum(ops.square(grads), axis=-1) + 1e-12)
     return ops.square(norms - 1.0)
+
+
+def _input_gradient(discriminator, x, labels):
+    """Per-row gradient of the discriminator's summed scores with respect to ``x``."""
+    from ._backend import get_tensorflow
+    from .networks import call
+
+    tf = get_tensorflow()
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        scores = call(discriminator, x, labels, True)
+    return tape.gradient(scores, x)
+
+
+def r1_penalty(discriminator, real, fake, labels, noise):
+    """Per-row ``||grad_x D(x)||**2 / 2`` at the real images (Mescheder et al. 2018).
+
+    ``D`` is the discriminator's logit; ``fake`` and ``noise`` are unused.
+    """
+    ops = _ops()
+    return 0.5 * ops.sum(ops.square(_input_gradient(discriminator, real, labels)), axis=-1)
 
 
 #: The adversarial losses by name. ``"bce"`` is the report's: binary
 #: cross-entropy on a sigmoid discriminator, the non-saturating generator
 #: loss. ``"hinge"``: Miyato et al. 2018. ``"wgan-gp"``: Gulrajani et al.
 #: 2017, five critic steps per generator step and a gradient penalty of
-#: weight 10 by default.
+#: weight 10 by default. ``"bce-logits"``: the report's loss computed on the
+#: discriminator's logit (a linear output), so that no probability is
+#: clipped and a confident discriminator still passes the generator a
+#: gradient. ``"bce-r1"``: the same with the R1 penalty on real images
+#: (Mescheder et al. 2018), weight 1 by default.
 GAN_LOSSES = {
     "bce": GANLoss("sigmoid", _bce_generator, _bce_discriminator),
+    "bce-logits": GANLoss("linear", _logit_generator, _logit_discriminator),
+    "bce-r1": GANLoss("linear", _logit_generator, _logit_discriminator, penalty=r1_penalty,
+                      default_penalty_weight=1.0),
     "hinge": GANLoss("linear", _critic_generator, _hinge_discriminator),
     "wgan-gp": GANLoss("linear", _critic_generator, _wasserstein_discriminator,
                        default_n_critic=5, penalty=gradient_penalty, penalty_noise=1,

@@ -177,7 +177,8 @@ def _gan_networks(est):
     spectral, projection = bool(est.spectral_norm), est._projection
     if est.architecture == "conv":
         filters = widths(est.conv_filters)
-        generator = (_conv_gan_generator, (est.image_shape_, int(est.latent_dim), filters, k))
+        generator = (_conv_gan_generator, (est.image_shape_, int(est.latent_dim),
+                                           est._generator_filters, k))
         discriminator = (_conv_gan_discriminator,
                          (est.image_shape_, filters, k, spectral, projection))
     else:
@@ -199,7 +200,8 @@ _SHAPING = {
     "VAEGenerator": {"mlp": ("latent_dim", "hidden_units"),
                      "conv": ("latent_dim", "conv_filters", "conv_dense_units")},
     "GANGenerator": {"mlp": ("latent_dim", "generator_units", "discriminator_units", "spectral_norm"),
-                     "conv": ("latent_dim", "conv_filters", "spectral_norm")},
+                     "conv": ("latent_dim", "conv_filters", "conv_generator_filters",
+                              "spectral_norm")},
 }
 
 

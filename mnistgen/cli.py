@@ -125,7 +125,8 @@ def _add_gan_options(train):
     train.add_argument("--loss", choices=list(GAN_LOSSES), default=None,
                        help="GAN only: adversarial loss (default bce, the report's)")
     train.add_argument("--gp-weight", type=float, default=None,
-                       help="GAN only, --loss wgan-gp: weight of the gradient penalty (default 10)")
+                       help="GAN only, --loss wgan-gp or bce-r1: weight of the gradient penalty "
+                            "(default 10 and 1)")
     train.add_argument("--n-critic", type=int, default=None,
                        help="GAN only: discriminator steps per generator step "
                             "(default 1; 5 with --loss wgan-gp)")

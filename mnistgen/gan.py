@@ -83,7 +83,14 @@ class GANGenerator(BaseGenerator):
         ``2 ** len(conv_filters)`` (4 by default).
     conv_filters : tuple of int, default=(32, 64)
         Channels of the discriminator's convolutions, input side first; the
-        generator uses them in reverse. Used by ``architecture="conv"`` only.
+        generator uses them in reverse unless ``conv_generator_filters`` is
+        given. Used by ``architecture="conv"`` only.
+    conv_generator_filters : tuple of int, default=None
+        The generator's own channels, in the order of ``conv_filters``
+        (image side first: the generator's first grid has the last entry's
+        channels) and as many entries; None: ``conv_filters``. A wider
+        generator than discriminator, for example ``(64, 128)`` beside
+        ``(32, 64)``. Used by ``architecture="conv"`` only.
     conditional : bool, default=False
         If True, train a class-conditional GAN: :meth:`fit` needs integer
         labels ``y``, the one-hot label is an extra input of both networks
@@ -105,16 +112,20 @@ class GANGenerator(BaseGenerator):
         global batch, split across the replicas; the result is the
         single-device computation (see :doc:`/distributed`). Not stored by
         :meth:`save` or pickling.
-    loss : {"bce", "hinge", "wgan-gp"}, default="bce"
+    loss : {"bce", "bce-logits", "bce-r1", "hinge", "wgan-gp"}, default="bce"
         The adversarial loss. ``"bce"`` is the report's: binary
         cross-entropy with the non-saturating generator loss and a sigmoid
-        discriminator. ``"hinge"`` (Miyato et al. 2018) and ``"wgan-gp"``
+        discriminator. ``"bce-logits"`` is the same loss computed on the
+        discriminator's logit (a linear output; no probability is clipped);
+        ``"bce-r1"`` adds the R1 penalty on real images (Mescheder et al.
+        2018). ``"hinge"`` (Miyato et al. 2018) and ``"wgan-gp"``
         (Wasserstein with gradient penalty, Gulrajani et al. 2017) give the
         discriminator a linear output (a critic score) and the generator the
         loss ``-D(G(z))``. The user guide says when to use which.
     gp_weight : float, default=None
-        ``loss="wgan-gp"`` only: weight of the gradient penalty; None is the
-        published 10. Given with another loss it is an error.
+        ``loss="wgan-gp"`` or ``"bce-r1"`` only: weight of the gradient
+        penalty; None is the published 10 for WGAN-GP and 1 for R1. Given
+        with another loss it is an error.
     n_critic : int, default=None
         Discriminator updates per generator update: every mini-batch trains
         the discriminator, every ``n_critic``-th also the generator. None is
@@ -258,6 +269,7 @@ class GANGenerator(BaseGenerator):
         "validation_features": [StrOptions({"auto", "mnist", "fashion-mnist", "pca"}),
                                 HasMethods(["predict", "get_layer"])],
         "self_conditioning": [None, Interval(Integral, 2, None, closed="left")],
+        "conv_generator_filters": [None, Widths()],
         "conditioning": [StrOptions(set(LABEL_CONDITIONINGS))],
     }
 
@@ -295,6 +307,7 @@ class GANGenerator(BaseGenerator):
         validation_features="auto",
         self_conditioning=None,
         conditioning="input",
+        conv_generator_filters=None,
     ):
         self.latent_dim = latent_dim
         self.generator_units = generator_units
@@ -309,6 +322,7 @@ class GANGenerator(BaseGenerator):
         self.warm_start = warm_start
         self.architecture = architecture
         self.conv_filters = conv_filters
+        self.conv_generator_filters = conv_generator_filters
         self.conditional = conditional
         self.on_divergence = on_divergence
         self.distribute_strategy = distribute_strategy
@@ -351,6 +365,14 @@ class GANGenerator(BaseGenerator):
                 f"gp_weight={self.gp_weight!r} was given with loss={self.loss!r}, which "
                 f"has no gradient penalty. Leave gp_weight=None, or use {takers}."
             )
+        if (self.conv_generator_filters is not None
+                and len(widths(self.conv_generator_filters)) != len(widths(self.conv_filters))):
+            raise ValueError(
+                f"conv_generator_filters={self.conv_generator_filters!r} has "
+                f"{len(widths(self.conv_generator_filters))} entries and conv_filters="
+                f"{self.conv_filters!r} {len(widths(self.conv_filters))}: the generator "
+                "needs one per stage of the discriminator (the same grid)."
+            )
         if self.self_conditioning is not None and self.conditional:
             raise ValueError(
                 f"self_conditioning={self.self_conditioning!r} was given with "
@@ -370,6 +392,12 @@ class GANGenerator(BaseGenerator):
                 "partial_fit cannot add or drop the averaged generator. Fit a "
                 "fresh estimator (warm_start=False)."
             )
+
+    @property
+    def _generator_filters(self):
+        """The conv generator's channels: ``conv_generator_filters``, else ``conv_filters``."""
+        chosen = self.conv_filters if self.conv_generator_filters is None else self.conv_generator_filters
+        return widths(chosen)
 
     @property
     def _trains_on_labels(self):
@@ -461,7 +489,7 @@ class GANGenerator(BaseGenerator):
 
             def generator():
                 return networks.build_conv_gan_generator(
-                    self.image_shape_, self.latent_dim, filters, seed, n_classes=k,
+                    self.image_shape_, self.latent_dim, self._generator_filters, seed, n_classes=k,
                     synchronized=sync)
 
             discriminator = networks.build_conv_gan_discriminator(

@@ -24,6 +24,7 @@ Importing this module imports Keras (and so TensorFlow).
 import numpy as np
 
 from ._backend import get_keras
+from ._subpixel import SubpixelConv2D, SubpixelConv2DTranspose
 from ._validation import channels_last, check_conv_shape
 
 keras = get_keras()
@@ -408,7 +409,8 @@ def build_gan_discriminator(n_features=784, units=(512, 256), seed=None, n_class
 # --------------------------------------------------------------------------
 # Convolutional networks (beyond the report)
 # --------------------------------------------------------------------------
-def _strided(layer_class, filters, kernel_size, seeds, activation=None, name=None, spectral=False):
+def _strided(layer_class, filters, kernel_size, seeds, activation=None, name=None, spectral=False,
+             **options):
     """A function that applies a new stride-2 (transposed) convolution.
 
     Initialised as PyTorch's ``nn.Conv2d`` / ``nn.ConvTranspose2d``: kernel
@@ -419,23 +421,41 @@ def _strided(layer_class, filters, kernel_size, seeds, activation=None, name=Non
     kernel = seeds.kernel()
 
     def apply(h):
-        channels = h.shape[-1] if layer_class is layers.Conv2D else filters
+        channels = h.shape[-1] if issubclass(layer_class, layers.Conv2D) else filters
         layer = layer_class(
             filters, kernel_size, strides=2, padding="same", activation=activation,
             kernel_initializer=kernel, bias_initializer=seeds.bias(kernel_size**2 * channels),
-            name=name,
+            name=name, **options,
         )
         return _wrap(layer, spectral)(h)
 
     return apply
 
 
-def _conv(filters, kernel_size, seeds, activation=None, name=None, spectral=False):
-    return _strided(layers.Conv2D, filters, kernel_size, seeds, activation, name, spectral)
+def _conv(filters, kernel_size, seeds, activation=None, name=None, spectral=False, image_side=False,
+          label_channels=0):
+    """A stride-2 convolution; ``image_side`` for the one that reads the image.
+
+    There the input has few channels and TensorFlow's gradient with respect
+    to it is slow on the CPU: :class:`~mnistgen._subpixel.SubpixelConv2D`
+    computes the same layer with a fast one, and the part of its last
+    ``label_channels`` (one-hot label maps) from the labels alone.
+    """
+    if not image_side:
+        return _strided(layers.Conv2D, filters, kernel_size, seeds, activation, name, spectral)
+    return _strided(SubpixelConv2D, filters, kernel_size, seeds, activation, name, spectral,
+                    label_channels=label_channels)
 
 
-def _deconv(filters, kernel_size, seeds, activation=None, name=None):
-    return _strided(layers.Conv2DTranspose, filters, kernel_size, seeds, activation, name)
+def _deconv(filters, kernel_size, seeds, activation=None, name=None, image_side=False):
+    """A stride-2 transposed convolution; ``image_side`` for the one that writes the image.
+
+    There the output has few channels and TensorFlow's kernel is slow on
+    the CPU: :class:`~mnistgen._subpixel.SubpixelConv2DTranspose` computes
+    the same layer as a sub-pixel convolution.
+    """
+    layer_class = SubpixelConv2DTranspose if image_side else layers.Conv2DTranspose
+    return _strided(layer_class, filters, kernel_size, seeds, activation, name)
 
 
 def _norm_act(h, i, norm):
@@ -588,7 +608,7 @@ def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     h = layers.Reshape(grid + (filters[-1],), name="grid")(h)
     for i, f in enumerate(reversed(tuple(filters[:-1]))):
         h = _deconv(f, 3, seeds, "relu", name=f"deconv_{i}")(h)
-    h = _deconv(channels, 3, seeds, output_activation, name="pixels")(h)
+    h = _deconv(channels, 3, seeds, output_activation, name="pixels", image_side=True)(h)
     out = layers.Reshape((height * width * channels,), name="to_rows")(h)
     return keras.Model(inputs, out, name="decoder")
 
@@ -649,7 +669,7 @@ def build_conv_gan_generator(image_shape=(28, 28), latent_dim=100, filters=(32, 
     for i, f in enumerate(reversed(tuple(filters[:-1]))):
         h = _deconv(f, 5, seeds, name=f"deconv_{i}")(h)
         h = _norm_act(h, i + 1, norm)
-    h = _deconv(channels, 5, seeds, "tanh", name="pixels")(h)
+    h = _deconv(channels, 5, seeds, "tanh", name="pixels", image_side=True)(h)
     out = layers.Reshape((height * width * channels,), name="to_rows")(h)
     return keras.Model(inputs, out, name="generator")
 
@@ -705,8 +725,10 @@ def build_conv_gan_discriminator(image_shape=(28, 28), filters=(32, 64), seed=No
     check_conv_shape(image_shape, filters)
     seeds = _Seeds(seed, "discriminator")
     inputs, h, label = _image_input(image_shape, n_classes, label_maps=not projection)
+    label_channels = int(n_classes) if label is not None and not projection else 0
     for i, f in enumerate(filters):
-        h = _conv(f, 5, seeds, name=f"conv_{i}", spectral=spectral_norm)(h)
+        h = _conv(f, 5, seeds, name=f"conv_{i}", spectral=spectral_norm, image_side=i == 0,
+                  label_channels=label_channels)(h)
         h = _leaky_relu_as_maximum(h, i)
     h = layers.Flatten(name="flatten")(h)
     out = _critic_output(h, label, seeds, output_activation, spectral_norm, projection)

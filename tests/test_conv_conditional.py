@@ -128,6 +128,25 @@ def test_bad_conv_dense_units(units, error, images):
         VAEGenerator(**CONV_VAE, conv_dense_units=units).fit(images)
 
 
+def test_conv_generator_filters_widen_the_generator_alone(images, tmp_path):
+    """The generator's channels apart from the discriminator's; None keeps conv_filters."""
+    def channels(model):
+        return [l.filters for l in model.layers if hasattr(l, "filters")]
+
+    same = GANGenerator(**CONV_GAN).fit(images)
+    assert channels(same.generator_) == [4, 1]
+    assert same.generator_.get_layer("grid").output.shape[-1] == 8
+    wide = GANGenerator(**CONV_GAN, conv_generator_filters=(6, 12), ema=0.9).fit(images)
+    assert channels(wide.generator_) == channels(wide.generator_ema_) == [6, 1]
+    assert wide.generator_.get_layer("grid").output.shape[-1] == 12
+    assert channels(wide.discriminator_) == channels(same.discriminator_) == [4, 8]
+    assert wide.sample(3).shape == (3, 8, 8)
+    again = load(wide.save(tmp_path / "wide.mnistgen"))
+    np.testing.assert_array_equal(again.sample(3, random_state=1), wide.sample(3, random_state=1))
+    with pytest.raises(ValueError, match="conv_generator_filters=.6,. has 1 entries"):
+        GANGenerator(**CONV_GAN, conv_generator_filters=(6,)).fit(images)
+
+
 @pytest.mark.parametrize("cls", [VAEGenerator, GANGenerator])
 @pytest.mark.parametrize("params, error, match", [
     (dict(architecture="cnn"), ValueError, "architecture"),

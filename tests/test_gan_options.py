@@ -10,7 +10,7 @@ from mnistgen import GANGenerator, load
 
 from conftest import SMALL_GAN, weights_equal
 
-LOSSES = ["bce", "hinge", "wgan-gp"]
+LOSSES = ["bce", "bce-logits", "bce-r1", "hinge", "wgan-gp"]
 
 
 @pytest.mark.parametrize("loss", LOSSES)
@@ -31,7 +31,8 @@ def test_each_loss_lowers_each_networks_objective(loss, mnist):
 def test_hinge_and_wasserstein_critics_have_linear_outputs(images):
     from mnistgen._gan_losses import GAN_LOSSES
 
-    expected = {"bce": "sigmoid", "hinge": "linear", "wgan-gp": "linear"}
+    expected = {"bce": "sigmoid", "bce-logits": "linear", "bce-r1": "linear", "hinge": "linear",
+                "wgan-gp": "linear"}
     assert set(GAN_LOSSES) == set(expected)  # a new loss: add it here and test it
     for loss, activation in expected.items():
         gan = GANGenerator(**dict(SMALL_GAN, epochs=1, loss=loss)).fit(images)
@@ -65,6 +66,23 @@ def test_loss_objectives_match_their_formulas():
                                2 * np.array([-1.5, 0.5, 0.25, -2.0]), rtol=1e-6)
     for name in ("hinge", "wgan-gp"):
         np.testing.assert_allclose(GAN_LOSSES[name].generator_rows(s[2:]), [-0.25, 2.0])
+    for name in ("bce-logits", "bce-r1"):  # the report's loss on the logit s = logit(p)
+        logit = np.log(p / (1 - p))
+        np.testing.assert_allclose(GAN_LOSSES[name].generator_rows(logit[2:]), -np.log(p[2:, 0]),
+                                   rtol=1e-5)
+        np.testing.assert_allclose(GAN_LOSSES[name].discriminator_rows(logit, 2), want, rtol=1e-5)
+
+
+def test_the_loss_on_logits_keeps_a_gradient_for_a_confident_discriminator():
+    """At logit -30 (probability 1e-13) the generator's gradient is still -sigmoid(30), about -1."""
+    import tensorflow as tf
+
+    from mnistgen._gan_losses import GAN_LOSSES
+
+    logit = tf.Variable([[-30.0], [0.0]])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(GAN_LOSSES["bce-logits"].generator_rows(logit))
+    np.testing.assert_allclose(tape.gradient(loss, logit).numpy()[:, 0], [-1.0, -0.5], rtol=1e-6)
 
 
 def test_gradient_penalty_matches_a_hand_computation():
@@ -90,6 +108,34 @@ def test_gradient_penalty_matches_a_hand_computation():
     grads = (slope * w2[:, 0]) @ w1.T  # d score / d x_hat, per row
     want = (np.linalg.norm(grads, axis=1) - 1.0) ** 2
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_r1_penalty_matches_a_hand_computation():
+    """Half the squared gradient norm of a tiny linear-output critic at the real rows."""
+    from mnistgen._gan_losses import GAN_LOSSES
+    from mnistgen.networks import build_gan_discriminator
+
+    rng = np.random.default_rng(1)
+    d = build_gan_discriminator(3, (2,), seed=2, output_activation="linear")
+    real = rng.uniform(-1, 1, (6, 3)).astype(np.float32)
+    fake = rng.uniform(-1, 1, (6, 3)).astype(np.float32)
+    got = np.asarray(GAN_LOSSES["bce-r1"].penalty(d, real, fake, None, None))
+
+    (w1, b1), (w2, b2) = [layer.get_weights() for layer in d.layers if layer.get_weights()]
+    slope = np.where(real @ w1 + b1 > 0, 1.0, 0.2)
+    grads = (slope * w2[:, 0]) @ w1.T
+    np.testing.assert_allclose(got, 0.5 * np.sum(grads**2, axis=1), rtol=1e-5, atol=1e-7)
+
+
+def test_r1_penalty_is_weighted_by_gp_weight(images):
+    """Weight 0 trains exactly as the unpenalised loss on logits; the default adds to d_loss."""
+    params = dict(SMALL_GAN, epochs=2)
+    plain = GANGenerator(**params, loss="bce-logits").fit(images)
+    unweighted = GANGenerator(**params, loss="bce-r1", gp_weight=0.0).fit(images)
+    np.testing.assert_allclose(unweighted.history_["d_loss"], plain.history_["d_loss"], rtol=1e-6)
+    np.testing.assert_array_equal(unweighted.sample(4, random_state=0), plain.sample(4, random_state=0))
+    default = GANGenerator(**params, loss="bce-r1").fit(images)
+    assert default.history_["d_loss"][0] > plain.history_["d_loss"][0]
 
 
 def test_n_critic_trains_the_generator_every_nth_step(images):
