@@ -20,8 +20,10 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 BENCH = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "bench"))
 
 
-def ours(cls, x, epochs, baseline=False, xla_conv=False, **params):
+def ours(cls, x, epochs, baseline=False, xla_conv=False, y=None, **params):
     """Train ``epochs`` epochs of ``cls(**params)``; return (per-epoch seconds, estimator).
+
+    ``y``: the labels of a conditional model.
 
     ``baseline=True`` trains the same model the way mnistgen did before its
     speed work: one mini-batch per call of a graph function without XLA.
@@ -42,7 +44,7 @@ def ours(cls, x, epochs, baseline=False, xla_conv=False, **params):
 
     options = dict(jit_compile=False, steps_per_call=1) if baseline else {}
     with compile_options(conv_jit_compile=xla_conv, **options):
-        est = cls(epochs=epochs, random_state=0, callbacks=[Timer()], **params).fit(x)
+        est = cls(epochs=epochs, random_state=0, callbacks=[Timer()], **params).fit(x, y)
     return times, est
 
 
