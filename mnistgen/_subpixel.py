@@ -2,9 +2,9 @@
 
 On the CPU, TensorFlow's (oneDNN's) kernel for the gradient of a
 convolution with respect to its input, which is also the forward pass of a
-transposed convolution, is slow when that input has one channel: it runs
-at about 10 GFLOP/s where the same convolution with many channels runs at
-about 200. Two layers of the convolutional models have such a side, the
+transposed convolution, is slow when that input has few channels (the
+epoch times with and without these layers are in the benchmarks' speed
+notes, ``benchmarks/bench_subpixel.py``). Two layers of the convolutional models have such a side, the
 one next to the image: the last transposed convolution of a generator or
 decoder (32 channels to 1) and the gradient of a discriminator's first
 convolution (1 channel to 32).
@@ -151,7 +151,7 @@ class SubpixelConv2D(keras.layers.Conv2D):
 
     The same layer, weights and outputs as ``Conv2D``; for a stride-2
     ``"same"`` convolution the gradient with respect to the input is
-    computed by :func:`conv_transpose`, much faster on the CPU when the
+    computed by :func:`conv_transpose`, faster on the CPU when the
     input has few channels (a discriminator's first layer).
 
     Parameters
