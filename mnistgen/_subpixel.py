@@ -159,10 +159,13 @@ class SubpixelConv2D(keras.layers.Conv2D):
     *args, **kwargs
         Those of ``keras.layers.Conv2D``.
     label_channels : int, default=0
-        How many of the input's last channels are one-hot labels broadcast
-        over the image (constant across it): their part of the convolution
-        is computed by :func:`label_term` from the labels alone, the same
-        values to float rounding at a fraction of the cost.
+        If positive, the layer is called on ``[images, labels]``: the
+        convolution of the images with the one-hot ``(batch,
+        label_channels)`` labels broadcast over them as extra channels
+        (the kernel's last ``label_channels`` input channels), without
+        building those channels: their part is computed by
+        :func:`label_term` from the labels alone, the same values to float
+        rounding.
 
     Examples
     --------
@@ -181,19 +184,45 @@ class SubpixelConv2D(keras.layers.Conv2D):
     def __init__(self, *args, label_channels=0, **kwargs):
         super().__init__(*args, **kwargs)
         self.label_channels = int(label_channels)
+        if self.label_channels:
+            self.input_spec = None  # called on [images, labels]
 
     def get_config(self):
         return {**super().get_config(), "label_channels": self.label_channels}
 
+    def build(self, input_shape):
+        if self.label_channels:  # the kernel reads the images' channels, then the labels
+            images = tuple(input_shape[0])
+            input_shape = images[:-1] + (images[-1] + self.label_channels,)
+        super().build(input_shape)
+        if self.label_channels:
+            self.input_spec = None
+
+    def compute_output_shape(self, input_shape):
+        if input_shape and isinstance(input_shape[0], (list, tuple)):  # [images, labels]
+            input_shape = input_shape[0]
+        return super().compute_output_shape(input_shape)
+
     def convolution_op(self, inputs, kernel):
         if not _takes_fast_path(self, inputs):
             return super().convolution_op(inputs, kernel)
-        kernel = tf.convert_to_tensor(kernel)
+        return _conv(inputs, tf.convert_to_tensor(kernel))
+
+    def call(self, inputs):
         if not self.label_channels:
-            return _conv(inputs, kernel)
+            return super().call(inputs)
+        images, labels = inputs
+        if not _takes_fast_path(self, images):  # Keras's layer on the label maps
+            maps = tf.broadcast_to(labels[:, None, None, :],
+                                   tf.concat([tf.shape(images)[:3], tf.shape(labels)[1:]], 0))
+            return super().call(tf.concat([images, tf.cast(maps, images.dtype)], axis=-1))
+        kernel = tf.convert_to_tensor(self.kernel)
         split = kernel.shape[2] - self.label_channels
-        return (_conv(inputs[..., :split], kernel[:, :, :split])
-                + label_term(inputs[:, 0, 0, split:], kernel[:, :, split:], inputs.shape[1:3]))
+        outputs = (_conv(images, kernel[:, :, :split])
+                   + label_term(labels, kernel[:, :, split:], images.shape[1:3]))
+        if self.use_bias:
+            outputs = outputs + self.bias
+        return outputs if self.activation is None else self.activation(outputs)
 
 
 @keras.saving.register_keras_serializable(package="mnistgen")

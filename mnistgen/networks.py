@@ -421,7 +421,10 @@ def _strided(layer_class, filters, kernel_size, seeds, activation=None, name=Non
     kernel = seeds.kernel()
 
     def apply(h):
-        channels = h.shape[-1] if issubclass(layer_class, layers.Conv2D) else filters
+        if not issubclass(layer_class, layers.Conv2D):
+            channels = filters
+        else:  # the images' channels, and the labels' for a layer called on [images, labels]
+            channels = sum(int(t.shape[-1]) for t in (h if isinstance(h, list) else [h]))
         layer = layer_class(
             filters, kernel_size, strides=2, padding="same", activation=activation,
             kernel_initializer=kernel, bias_initializer=seeds.bias(kernel_size**2 * channels),
@@ -438,8 +441,9 @@ def _conv(filters, kernel_size, seeds, activation=None, name=None, spectral=Fals
 
     There the input has few channels and TensorFlow's gradient with respect
     to it is slow on the CPU: :class:`~mnistgen._subpixel.SubpixelConv2D`
-    computes the same layer with a fast one, and the part of its last
-    ``label_channels`` (one-hot label maps) from the labels alone.
+    computes the same layer with a fast one; with ``label_channels`` it is
+    called on ``[images, labels]`` and convolves the label maps without
+    building them.
     """
     if not image_side:
         return _strided(layers.Conv2D, filters, kernel_size, seeds, activation, name, spectral)
@@ -724,8 +728,16 @@ def build_conv_gan_discriminator(image_shape=(28, 28), filters=(32, 64), seed=No
     """
     check_conv_shape(image_shape, filters)
     seeds = _Seeds(seed, "discriminator")
-    inputs, h, label = _image_input(image_shape, n_classes, label_maps=not projection)
+    # the one-hot labels enter the first convolution as constant channels,
+    # read by the layer from the labels themselves (Keras's spectral
+    # normalisation wraps a layer of one input: there, as label maps)
+    inputs, h, label = _image_input(image_shape, n_classes,
+                                    label_maps=spectral_norm and not projection)
     label_channels = int(n_classes) if label is not None and not projection else 0
+    if label_channels and not spectral_norm:
+        h = [h, label]
+    else:
+        label_channels = 0
     for i, f in enumerate(filters):
         h = _conv(f, 5, seeds, name=f"conv_{i}", spectral=spectral_norm, image_side=i == 0,
                   label_channels=label_channels)(h)
