@@ -153,6 +153,8 @@ MODELS = {
                                        "loss": "bce-r1", "gp_weight": 10.0}),
     "conv-gan-sc100-r1": (GANGenerator, {"architecture": "conv", "ema": 0.999,
                                          "self_conditioning": 100, "loss": "bce-r1"}),
+    "conv-cgan-proj-r1": (GANGenerator, {"architecture": "conv", "conditional": True, "ema": 0.999,
+                                         "conditioning": "projection", "loss": "bce-r1"}),
     # a wider generator than discriminator (conv_generator_filters)
     "conv-cgan-wideg": (GANGenerator, {"architecture": "conv", "conditional": True, "ema": 0.999,
                                        "conv_generator_filters": (64, 128)}),

@@ -22,8 +22,8 @@ when they are first traced.
 import dataclasses
 from typing import Callable, Optional
 
-__all__ = ["GANLoss", "GAN_LOSSES", "LABEL_CONDITIONINGS", "losses_with_penalty", "gradient_penalty",
-           "r1_penalty"]
+__all__ = ["GANLoss", "GAN_LOSSES", "LABEL_CONDITIONINGS", "losses_with_penalty",
+           "gradient_penalty", "r1_penalty"]
 
 
 def _ops():

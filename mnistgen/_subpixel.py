@@ -3,11 +3,16 @@
 On the CPU, TensorFlow's (oneDNN's) kernel for the gradient of a
 convolution with respect to its input, which is also the forward pass of a
 transposed convolution, is slow when that input has few channels (the
-epoch times with and without these layers are in the benchmarks' speed
-notes, ``benchmarks/bench_subpixel.py``). Two layers of the convolutional models have such a side, the
-one next to the image: the last transposed convolution of a generator or
-decoder (32 channels to 1) and the gradient of a discriminator's first
-convolution (1 channel to 32).
+epoch times with and without these layers: ``benchmarks/bench_subpixel.py``
+and the benchmarks' speed notes). Two layers of the convolutional models
+have such a side, the one next to the image: the last transposed
+convolution of a generator or decoder (32 channels to 1) and the gradient
+of a discriminator's first convolution (1 channel to 32).
+
+A conditional discriminator's first convolution also reads the one-hot
+labels as constant channels: :class:`SubpixelConv2D` with
+``label_channels`` takes ``[images, labels]`` and computes their part with
+:func:`label_term` without building those channels.
 
 A transposed convolution with stride 2 is four ordinary stride-1
 convolutions, one per output pixel parity, interleaved: the same sums in a

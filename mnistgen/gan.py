@@ -396,8 +396,8 @@ class GANGenerator(BaseGenerator):
     @property
     def _generator_filters(self):
         """The conv generator's channels: ``conv_generator_filters``, else ``conv_filters``."""
-        chosen = self.conv_filters if self.conv_generator_filters is None else self.conv_generator_filters
-        return widths(chosen)
+        own = self.conv_generator_filters
+        return widths(self.conv_filters if own is None else own)
 
     @property
     def _trains_on_labels(self):
@@ -489,8 +489,8 @@ class GANGenerator(BaseGenerator):
 
             def generator():
                 return networks.build_conv_gan_generator(
-                    self.image_shape_, self.latent_dim, self._generator_filters, seed, n_classes=k,
-                    synchronized=sync)
+                    self.image_shape_, self.latent_dim, self._generator_filters, seed,
+                    n_classes=k, synchronized=sync)
 
             discriminator = networks.build_conv_gan_discriminator(
                 self.image_shape_, filters, seed, **critic)
