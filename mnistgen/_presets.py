@@ -78,8 +78,10 @@ PRESETS = {
         "recommended": Preset(
             "the GAN the quality page recommends: a DCGAN-style convolutional "
             "GAN with an averaged generator; without labels, conditioned on 50 "
-            "k-means clusters of the images (self-conditioning)",
-            dict(architecture="conv", ema=0.999, self_conditioning=50, epochs=20),
+            "k-means clusters of the images (self-conditioning) through a "
+            "projection discriminator",
+            dict(architecture="conv", ema=0.999, self_conditioning=50,
+                 conditioning="projection", epochs=20),
             dict(architecture="conv", ema=0.999, epochs=20),
         ),
     },
