@@ -299,6 +299,9 @@ def main(argv=None):
     parser.add_argument("--reuse-rows", action="store_true",
                         help="take each (model, epochs, seed) already measured from OUT/rows.json "
                              "instead of training it again (every run records its rows there)")
+    parser.add_argument("--recorded-only", action="store_true",
+                        help="with --reuse-rows: leave out each (model, seed) not in OUT/rows.json "
+                             "instead of training it (a results file of the seeds measured)")
     args = parser.parse_args(argv)
     print("command: python " + " ".join(shlex.quote(a) for a in sys.argv), flush=True)
     os.makedirs(args.out, exist_ok=True)
@@ -349,6 +352,8 @@ def main(argv=None):
                 print(f"{model_name} seed {seed}: reused from {rows_path}: "
                       + ", ".join(f"{k} {v:.4g}" for k, v in recorded[key].items()), flush=True)
                 continue
+            if args.recorded_only:
+                continue
             # a "-gmm" twin of a model trained in this run reuses its networks:
             # only the sampler is fitted (fit_latent_sampler), as fit would
             same = (cls.__name__, repr(sorted((k, v) for k, v in extra.items()
@@ -386,7 +391,8 @@ def main(argv=None):
                                 f"{model_name} seed {seed}: test latents, mixture components")
             print(f"{model_name} seed {seed}: {epochs} epochs in {fit_s:.0f} s; "
                   + ", ".join(f"{k} {v:.4g}" for k, v in row.items()), flush=True)
-        table.append((f"mnistgen {model_name} ({epochs} ep)", len(rows), summarise(rows)))
+        if rows:
+            table.append((f"mnistgen {model_name} ({epochs} ep)", len(rows), summarise(rows)))
 
     peers = list(args.peer_npz)
     if args.torch_python:
