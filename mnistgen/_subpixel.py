@@ -3,8 +3,8 @@
 On the CPU, TensorFlow's (oneDNN's) kernel for the gradient of a
 convolution with respect to its input, which is also the forward pass of a
 transposed convolution, is slow when that input has few channels (the
-epoch times with and without these layers: ``benchmarks/bench_subpixel.py``
-and the benchmarks' speed notes). Two layers of the convolutional models
+epoch times with and without these layers are in the benchmarks' speed
+notes). Two layers of the convolutional models
 have such a side, the one next to the image: the last transposed
 convolution of a generator or decoder (32 channels to 1) and the gradient
 of a discriminator's first convolution (1 channel to 32).

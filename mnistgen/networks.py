@@ -678,6 +678,22 @@ def build_conv_gan_generator(image_shape=(28, 28), latent_dim=100, filters=(32, 
     return keras.Model(inputs, out, name="generator")
 
 
+def _discriminator_input(image_shape, n_classes, spectral_norm, projection):
+    """``(inputs, h, label, label_channels)`` of a conv discriminator.
+
+    The one-hot labels enter the first convolution as constant channels,
+    read by the layer from the labels themselves (``h`` is then
+    ``[images, labels]``); Keras's spectral normalisation wraps a layer of
+    one input, so there they are label maps; a projection discriminator's
+    first convolution reads the images alone.
+    """
+    inputs, h, label = _image_input(image_shape, n_classes,
+                                    label_maps=spectral_norm and not projection)
+    if label is None or projection or spectral_norm:
+        return inputs, h, label, 0
+    return inputs, [h, label], label, int(n_classes)
+
+
 def build_conv_gan_discriminator(image_shape=(28, 28), filters=(32, 64), seed=None, n_classes=0,
                                  output_activation="sigmoid", spectral_norm=False,
                                  projection=False):
@@ -728,16 +744,8 @@ def build_conv_gan_discriminator(image_shape=(28, 28), filters=(32, 64), seed=No
     """
     check_conv_shape(image_shape, filters)
     seeds = _Seeds(seed, "discriminator")
-    # the one-hot labels enter the first convolution as constant channels,
-    # read by the layer from the labels themselves (Keras's spectral
-    # normalisation wraps a layer of one input: there, as label maps)
-    inputs, h, label = _image_input(image_shape, n_classes,
-                                    label_maps=spectral_norm and not projection)
-    label_channels = int(n_classes) if label is not None and not projection else 0
-    if label_channels and not spectral_norm:
-        h = [h, label]
-    else:
-        label_channels = 0
+    inputs, h, label, label_channels = _discriminator_input(image_shape, n_classes, spectral_norm,
+                                                            projection)
     for i, f in enumerate(filters):
         h = _conv(f, 5, seeds, name=f"conv_{i}", spectral=spectral_norm, image_side=i == 0,
                   label_channels=label_channels)(h)
