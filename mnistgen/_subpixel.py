@@ -113,6 +113,13 @@ def _takes_fast_path(layer, inputs):
             and keras.backend.backend() == "tensorflow")
 
 
+def _bias_and_activation(layer, outputs):
+    """What a Keras convolution layer does after its convolution: add the bias, activate."""
+    if layer.use_bias:
+        outputs = outputs + layer.bias
+    return outputs if layer.activation is None else layer.activation(outputs)
+
+
 def label_term(labels, kernel, image_size, strides=2):
     """The convolution of one-hot label maps, computed from the labels alone.
 
@@ -223,11 +230,8 @@ class SubpixelConv2D(keras.layers.Conv2D):
             return super().call(tf.concat([images, tf.cast(maps, images.dtype)], axis=-1))
         kernel = tf.convert_to_tensor(self.kernel)
         split = kernel.shape[2] - self.label_channels
-        outputs = (_conv(images, kernel[:, :, :split])
-                   + label_term(labels, kernel[:, :, split:], images.shape[1:3]))
-        if self.use_bias:
-            outputs = outputs + self.bias
-        return outputs if self.activation is None else self.activation(outputs)
+        return _bias_and_activation(self, _conv(images, kernel[:, :, :split])
+                                    + label_term(labels, kernel[:, :, split:], images.shape[1:3]))
 
 
 @keras.saving.register_keras_serializable(package="mnistgen")
@@ -235,7 +239,7 @@ class SubpixelConv2DTranspose(keras.layers.Conv2DTranspose):
     """``keras.layers.Conv2DTranspose`` computed as a sub-pixel convolution.
 
     The same layer, weights and outputs as ``Conv2DTranspose``; a stride-2
-    ``"same"`` transposed convolution runs as :func:`conv_transpose`, much
+    ``"same"`` transposed convolution runs as :func:`conv_transpose`,
     faster on the CPU when the output has few channels (the image side of
     a generator or decoder). Its gradients are TensorFlow's own.
 
@@ -256,7 +260,4 @@ class SubpixelConv2DTranspose(keras.layers.Conv2DTranspose):
     def call(self, inputs):
         if self.output_padding is not None or not _takes_fast_path(self, inputs):
             return super().call(inputs)
-        outputs = _transpose(inputs, tf.convert_to_tensor(self.kernel))
-        if self.use_bias:
-            outputs = outputs + self.bias
-        return outputs if self.activation is None else self.activation(outputs)
+        return _bias_and_activation(self, _transpose(inputs, tf.convert_to_tensor(self.kernel)))
