@@ -48,6 +48,50 @@ def ours(cls, x, epochs, baseline=False, xla_conv=False, y=None, **params):
     return times, est
 
 
+def epoch_scorer(name, ref, n_samples, seed, x_train=None, y_train=None, save=lambda rows: None):
+    """A Keras callback that scores ``n_samples`` samples after every epoch.
+
+    Each epoch appends to the callback's ``rows`` the recipe ``name``, the
+    epoch, its training seconds and :func:`mnistgen.metrics.evaluate` of the
+    samples (fixed noise, ``random_state=10_000 + seed``; a conditional model
+    asked for the digits 0-9 in turn) against the reference features ``ref``;
+    a VAE with a ``latent_sampler`` first refits it on ``x_train``. Then
+    ``save(rows)`` is called, so that a stopped run keeps its finished
+    epochs. ``eval_seconds`` is the time the scoring took (not training).
+    """
+    import keras
+    import numpy as np
+
+    from mnistgen import metrics
+
+    class EpochScores(keras.callbacks.Callback):
+        rows, eval_seconds = [], 0.0
+
+        def set_estimator(self, estimator):
+            self.estimator = estimator
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            seconds = time.perf_counter() - self.start
+            est = self.estimator
+            if getattr(est, "latent_sampler", None) is not None:
+                est.fit_latent_sampler(x_train, y_train)
+            asked = np.arange(n_samples) % 10 if est.conditional else None
+            row = metrics.evaluate(est.sample(n_samples, y=asked, random_state=10_000 + seed),
+                                   ref, labels=asked)
+            self.rows.append({"recipe": name, "epoch": est.n_iter_, "seconds": seconds, **row})
+            print(f"{name} epoch {est.n_iter_}: {seconds:.1f} s, FD {row['FD']:.2f}, "
+                  f"min share {row['min share']:.3f}, recall {row['recall']:.3f}", flush=True)
+            save(self.rows)
+            self.eval_seconds += time.perf_counter() - self.start - seconds
+
+    scorer = EpochScores()
+    scorer.rows = []
+    return scorer
+
+
 def machine():
     """The processor (model name, family and model, widest vector unit) and core count."""
     cpu = platform.processor() or platform.machine()
@@ -101,17 +145,21 @@ def write_results(path, columns, formats, table, **fields):
     rows = [{"model": name, "runs": runs,
              "columns": {c: {"mean": stat[0], "sd": stat[1]} for c, stat in summary.items()}}
             for name, runs, summary in table]
+    write_json(path, **fields, columns=list(columns), formats=list(formats), rows=rows)
+    print(f"wrote {path}")
+
+
+def write_json(path, **fields):
+    """Write ``fields`` to the JSON file ``path`` after the machine, command and date."""
     results = {
         "machine": machine(),
         "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
         "date": datetime.date.today().isoformat(),
         **fields,
-        "columns": list(columns), "formats": list(formats), "rows": rows,
     }
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as fh:
         json.dump(results, fh, indent=1)
-    print(f"wrote {path}")
 
 
 def reference(script, epochs, python, mnist, extra_env=None, args=()):

@@ -1,8 +1,9 @@
-"""Frechet distance after every epoch of GAN training (run by hand, not in CI).
+"""Frechet distance after every epoch of GAN and VAE training (run by hand, not in CI).
 
 The report's claim that its GAN trains less steadily than its VAE, measured:
-this script trains GAN recipes on MNIST's training images and, at the end of
-every epoch, draws ``--n-samples`` images (fixed noise) and scores them
+this script trains GAN or VAE recipes on MNIST's training images and, at the
+end of every epoch, draws ``--n-samples`` images (fixed noise; a VAE with a
+``latent_sampler`` refits it on the training images first) and scores them
 against the 10,000 test images with :func:`mnistgen.metrics.evaluate`. It
 prints one row per epoch and recipe (Frechet distance, smallest class share,
 recall, seconds of the epoch), writes them to ``OUT/curve.json`` with the
@@ -11,21 +12,20 @@ machine and the command, and draws ``OUT/curve.png``::
     MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_gan_curve.py \\
         --recipes gan conv-gan-hinge --epochs 20 --out /tmp/curve
 
-Recipe names are those of ``bench_quality.py``.
+Recipe names are those of ``bench_quality.py``. ``--merge`` puts the rows of
+several runs (one recipe each, say) into one file and one figure, training
+nothing::
+
+    python benchmarks/bench_gan_curve.py --merge RUN1/curve.json RUN2/curve.json --out OUT
 """
 import argparse
-import datetime
 import json
 import os
-import platform
 import shlex
 import sys
-import time
-
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common  # noqa: E402,F401  (this checkout's mnistgen first)
+import _common  # noqa: E402  (this checkout's mnistgen first)
 from bench_quality import MODELS, _built  # noqa: E402
 
 from mnistgen import metrics  # noqa: E402
@@ -38,32 +38,11 @@ def curve(name, x_train, y_train, ref, epochs, n_samples, seed, save=lambda rows
     ``save(rows)`` is called after every epoch with the rows so far (so a
     stopped run keeps its finished epochs).
     """
-    import keras
-
     cls, params = MODELS[name]
-    rows = []
-
-    class Score(keras.callbacks.Callback):
-        def set_estimator(self, estimator):
-            self.estimator = estimator
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            seconds = time.perf_counter() - self.start
-            est = self.estimator
-            asked = np.arange(n_samples) % 10 if est.conditional else None
-            row = metrics.evaluate(est.sample(n_samples, y=asked, random_state=10_000 + seed),
-                                   ref, labels=asked)
-            rows.append({"recipe": name, "epoch": est.n_iter_, "seconds": seconds, **row})
-            print(f"{name} epoch {est.n_iter_}: {seconds:.1f} s, FD {row['FD']:.2f}, "
-                  f"min share {row['min share']:.3f}, recall {row['recall']:.3f}", flush=True)
-            save(rows)
-
+    scorer = _common.epoch_scorer(name, ref, n_samples, seed, x_train, y_train, save)
     params = {k: v for k, v in _built(params).items() if k != "epochs"}
-    cls(epochs=epochs, random_state=seed, callbacks=[Score()], **params).fit(x_train, y_train)
-    return rows
+    cls(epochs=epochs, random_state=seed, callbacks=[scorer], **params).fit(x_train, y_train)
+    return scorer.rows
 
 
 def plot(rows, path):
@@ -84,30 +63,40 @@ def plot(rows, path):
     plt.close(fig)
 
 
+def merge(paths, out):
+    """Write the rows of several curve files to ``out``, each run's machine and command kept."""
+    runs = [json.load(open(path)) for path in paths]
+    rows = [row for run in runs for row in run["rows"]]
+    with open(os.path.join(out, "curve.json"), "w") as fh:
+        json.dump({"runs": [{k: run[k] for k in ("machine", "command", "date")} for run in runs],
+                   "rows": rows}, fh, indent=1)
+    plot(rows, os.path.join(out, "curve.png"))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--recipes", nargs="+", default=["gan", "conv-gan-hinge"],
-                        choices=[m for m in MODELS if "gan" in m])
+                        choices=list(MODELS))
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-train", type=int, default=60000)
     parser.add_argument("--n-samples", type=int, default=10000)
     parser.add_argument("--out", default=os.path.join("benchmarks", "results", "curve"))
+    parser.add_argument("--merge", nargs="+", metavar="CURVE_JSON",
+                        help="train nothing: put the rows of these curve.json files (runs of "
+                             "this script) in one OUT/curve.json and OUT/curve.png")
     args = parser.parse_args(argv)
-    command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
-    print("command: " + command, flush=True)
+    print("command: python " + " ".join(shlex.quote(a) for a in sys.argv), flush=True)
     os.makedirs(args.out, exist_ok=True)
+    if args.merge:
+        return merge(args.merge, args.out)
     (x_train, y_train), (x_test, _) = load_mnist()
     x_train, y_train = x_train[: args.n_train], y_train[: args.n_train]
     ref = metrics.reference_features(x_test)
     rows = []
 
     def save(more):
-        with open(os.path.join(args.out, "curve.json"), "w") as fh:
-            json.dump({"machine": f"{platform.processor() or platform.machine()}, "
-                                  f"{os.cpu_count()} cores", "command": command,
-                       "date": datetime.date.today().isoformat(), "rows": rows + more},
-                      fh, indent=1)
+        _common.write_json(os.path.join(args.out, "curve.json"), rows=rows + more)
 
     for name in args.recipes:
         rows += curve(name, x_train, y_train, ref, args.epochs, args.n_samples, args.seed, save)

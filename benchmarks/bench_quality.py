@@ -114,6 +114,7 @@ MODELS = {
     "conv-vae-0.1": (VAEGenerator, {"architecture": "conv", "conv_dense_units": ()}),
     # the stable-GAN options (GANGenerator's loss, spectral_norm, ema, ...)
     "gan-ema": (GANGenerator, {"ema": 0.999}),
+    "gan-ema-r1": (GANGenerator, {"ema": 0.999, "loss": "bce-r1"}),
     "gan-hinge": (GANGenerator, {"loss": "hinge", "spectral_norm": True, "ema": 0.999}),
     "conv-gan-ema": (GANGenerator, {"architecture": "conv", "ema": 0.999}),
     "conv-gan-hinge": (GANGenerator, {"architecture": "conv", "loss": "hinge",
@@ -155,6 +156,9 @@ MODELS = {
                                          "self_conditioning": 100, "loss": "bce-r1"}),
     "conv-cgan-proj-r1": (GANGenerator, {"architecture": "conv", "conditional": True, "ema": 0.999,
                                          "conditioning": "projection", "loss": "bce-r1"}),
+    "conv-gan-sc50-proj-r1": (GANGenerator, {"architecture": "conv", "ema": 0.999,
+                                             "self_conditioning": 50, "conditioning": "projection",
+                                             "loss": "bce-r1"}),
     # a wider generator than discriminator (conv_generator_filters)
     "conv-cgan-wideg": (GANGenerator, {"architecture": "conv", "conditional": True, "ema": 0.999,
                                        "conv_generator_filters": (64, 128)}),
@@ -302,6 +306,10 @@ def main(argv=None):
     parser.add_argument("--recorded-only", action="store_true",
                         help="with --reuse-rows: leave out each (model, seed) not in OUT/rows.json "
                              "instead of training it (a results file of the seeds measured)")
+    parser.add_argument("--curve", action="store_true",
+                        help="also score --n-samples samples after every epoch of each model "
+                             "trained (OUT/MODEL_seedS_curve.json, the rows of bench_gan_curve.py); "
+                             "s/epoch leaves the scoring out")
     args = parser.parse_args(argv)
     print("command: python " + " ".join(shlex.quote(a) for a in sys.argv), flush=True)
     os.makedirs(args.out, exist_ok=True)
@@ -363,9 +371,15 @@ def main(argv=None):
                 est.set_params(latent_sampler=_built(extra).get("latent_sampler"))
                 est.fit_latent_sampler(x_train, y_train)
             else:
-                est = cls(epochs=epochs, random_state=seed, **_built(extra))
+                callbacks = []
+                if args.curve:
+                    curve_path = os.path.join(args.out, f"{model_name}_seed{seed}_curve.json")
+                    callbacks = [_common.epoch_scorer(
+                        model_name, ref_feats, args.n_samples, seed, x_train, y_train,
+                        lambda rows, path=curve_path: _common.write_json(path, rows=rows))]
+                est = cls(epochs=epochs, random_state=seed, callbacks=callbacks, **_built(extra))
                 est.fit(x_train, y_train)  # y is ignored by unconditional models
-                fit_s = time.perf_counter() - t
+                fit_s = time.perf_counter() - t - sum(c.eval_seconds for c in callbacks)
                 trained[same] = est, fit_s
             asked = np.arange(args.n_samples) % 10 if est.conditional else None
             samples = est.sample(args.n_samples, y=asked, random_state=10_000 + seed)

@@ -61,14 +61,18 @@ def test_bad_names_and_contradicting_overrides_raise(name, overrides, error, mat
         GANGenerator.from_preset(name, **overrides)
 
 
-def test_a_preset_trains_saves_and_loads(images, tmp_path):
-    gan = GANGenerator.from_preset("recommended", epochs=1, batch_size=32, conv_filters=(4, 8),
-                                   random_state=0)
-    gan.fit(images)
+@pytest.mark.parametrize("conditional", [False, True])
+def test_a_preset_trains_saves_and_loads(images, tmp_path, conditional):
+    gan = GANGenerator.from_preset("recommended", conditional=conditional, epochs=1,
+                                   batch_size=32, conv_filters=(4, 8), random_state=0)
+    gan.fit(images, np.arange(len(images)) % 10)  # y is ignored without conditional
+    assert np.all(np.isfinite(gan.history_["d_loss"]))
     path = gan.save(tmp_path / "gan.mnistgen")
     again = load(path)
     assert again.get_params() == gan.get_params()
-    np.testing.assert_array_equal(again.sample(3, random_state=1), gan.sample(3, random_state=1))
+    y = np.arange(3) if conditional else None
+    np.testing.assert_array_equal(again.sample(3, y=y, random_state=1),
+                                  gan.sample(3, y=y, random_state=1))
 
 
 def test_cli_trains_from_a_preset(tmp_path, capsys):
