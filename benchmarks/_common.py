@@ -81,7 +81,8 @@ def epoch_scorer(name, ref, n_samples, seed, x_train=None, y_train=None, save=la
             asked = np.arange(n_samples) % 10 if est.conditional else None
             row = metrics.evaluate(est.sample(n_samples, y=asked, random_state=10_000 + seed),
                                    ref, labels=asked)
-            self.rows.append({"recipe": name, "epoch": est.n_iter_, "seconds": seconds, **row})
+            self.rows.append({"recipe": name, "seed": seed, "epoch": est.n_iter_,
+                              "seconds": seconds, **row})
             print(f"{name} epoch {est.n_iter_}: {seconds:.1f} s, FD {row['FD']:.2f}, "
                   f"min share {row['min share']:.3f}, recall {row['recall']:.3f}", flush=True)
             save(self.rows)

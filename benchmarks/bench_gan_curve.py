@@ -52,9 +52,10 @@ def plot(rows, path):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for name in dict.fromkeys(r["recipe"] for r in rows):
-        mine = [r for r in rows if r["recipe"] == name]
-        ax.plot([r["epoch"] for r in mine], [r["FD"] for r in mine], marker="o", label=name)
+    for run in dict.fromkeys((r["recipe"], r.get("seed")) for r in rows):
+        mine = [r for r in rows if (r["recipe"], r.get("seed")) == run]
+        label = run[0] if run[1] is None else f"{run[0]} (seed {run[1]})"
+        ax.plot([r["epoch"] for r in mine], [r["FD"] for r in mine], marker="o", label=label)
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("Frechet distance to the test images")
@@ -63,14 +64,16 @@ def plot(rows, path):
     plt.close(fig)
 
 
-def merge(paths, out):
+def merge(paths, out, figure=None):
     """Write the rows of several curve files to ``out``, each run's machine and command kept."""
-    runs = [json.load(open(path)) for path in paths]
+    runs = []
+    for path in paths:
+        with open(path) as fh:
+            runs.append(json.load(fh))
     rows = [row for run in runs for row in run["rows"]]
-    with open(os.path.join(out, "curve.json"), "w") as fh:
-        json.dump({"runs": [{k: run[k] for k in ("machine", "command", "date")} for run in runs],
-                   "rows": rows}, fh, indent=1)
-    plot(rows, os.path.join(out, "curve.png"))
+    _common.write_json(os.path.join(out, "curve.json"), runs=[
+        {k: run[k] for k in ("machine", "command", "date")} for run in runs], rows=rows)
+    plot(rows, figure or os.path.join(out, "curve.png"))
 
 
 def main(argv=None):
@@ -83,13 +86,16 @@ def main(argv=None):
     parser.add_argument("--n-samples", type=int, default=10000)
     parser.add_argument("--out", default=os.path.join("benchmarks", "results", "curve"))
     parser.add_argument("--merge", nargs="+", metavar="CURVE_JSON",
-                        help="train nothing: put the rows of these curve.json files (runs of "
-                             "this script) in one OUT/curve.json and OUT/curve.png")
+                        help="train nothing: put the rows of these curve files (runs of this "
+                             "script, or bench_quality.py --curve) in one OUT/curve.json and "
+                             "the figure")
+    parser.add_argument("--figure", default=None,
+                        help="where to draw the figure (default: OUT/curve.png)")
     args = parser.parse_args(argv)
     print("command: python " + " ".join(shlex.quote(a) for a in sys.argv), flush=True)
     os.makedirs(args.out, exist_ok=True)
     if args.merge:
-        return merge(args.merge, args.out)
+        return merge(args.merge, args.out, args.figure)
     (x_train, y_train), (x_test, _) = load_mnist()
     x_train, y_train = x_train[: args.n_train], y_train[: args.n_train]
     ref = metrics.reference_features(x_test)
@@ -100,7 +106,7 @@ def main(argv=None):
 
     for name in args.recipes:
         rows += curve(name, x_train, y_train, ref, args.epochs, args.n_samples, args.seed, save)
-    plot(rows, os.path.join(args.out, "curve.png"))
+    plot(rows, args.figure or os.path.join(args.out, "curve.png"))
     print("| recipe | epoch | s | FD | min share | recall |")
     print("|---|---|---|---|---|---|")
     for r in rows:
