@@ -77,12 +77,11 @@ PRESETS = {
         "report": _REPORT,
         "recommended": Preset(
             "the GAN the quality page recommends: a DCGAN-style convolutional "
-            "GAN with an averaged generator; without labels, conditioned on 50 "
-            "k-means clusters of the images (self-conditioning) through a "
-            "projection discriminator; with labels, a projection discriminator "
-            "with the R1 penalty on the logit loss",
+            "GAN with an averaged generator, a projection discriminator and the "
+            "R1 penalty on the logit loss; without labels, conditioned on 50 "
+            "k-means clusters of the images (self-conditioning)",
             dict(architecture="conv", ema=0.999, self_conditioning=50,
-                 conditioning="projection", epochs=20),
+                 conditioning="projection", loss="bce-r1", epochs=24),
             dict(architecture="conv", ema=0.999, conditioning="projection", loss="bce-r1",
                  epochs=24),
         ),
