@@ -96,6 +96,7 @@ def _add_train(sub):
     train.add_argument("--gmm", type=int, default=None, metavar="N",
                        help="VAE only: sample through a GaussianMixture(N) fitted on the "
                             "training latents (latent_sampler)")
+    _add_size_options(train)
     _add_optimiser_options(train)
     _add_gan_options(train)
     train.add_argument("--early-stopping", action="store_true", default=None,
@@ -105,11 +106,34 @@ def _add_train(sub):
                        help="share of the images held out by --early-stopping (default 0.1)")
     train.add_argument("--n-iter-no-change", type=int, default=None,
                        help="epochs without improvement before --early-stopping stops (default 10)")
+    train.add_argument("--tol", type=float, default=None,
+                       help="the least improvement of the score that counts for --early-stopping "
+                            "(default 1e-4)")
+    train.add_argument("--on-divergence", choices=["raise", "restore"], default=None,
+                       help="after an epoch with a NaN or infinite loss, restore the last finite "
+                            "epoch's weights and 'raise' an error (default) or 'restore' and stop")
     train.add_argument("--n-train", type=int, default=None, help="train on the first N images only")
     train.add_argument("--random-state", type=int, default=0, help="seed (default 0)")
     train.add_argument("--out", default="runs/model", help="output folder (default runs/model)")
     train.add_argument("--verbose", type=int, choices=[0, 1, 2], default=None,
                        help="0 silent, 1 progress bar, 2 a line per epoch (default: 1 on a terminal, else 2)")
+
+
+def _add_size_options(train):
+    widths = {"type": int, "nargs": "+", "default": None, "metavar": "N"}
+    train.add_argument("--conv-filters", **widths,
+                       help="with --architecture conv: the convolutions' channels (default 32 64)")
+    train.add_argument("--hidden-units", **widths,
+                       help="VAE only, MLP: the encoder's hidden widths, mirrored by the decoder "
+                            "(default 512 256, the report's)")
+    train.add_argument("--generator-units", **widths,
+                       help="GAN only, MLP: the generator's hidden widths (default: the report's)")
+    train.add_argument("--discriminator-units", **widths,
+                       help="GAN only, MLP: the discriminator's hidden widths (default: the "
+                            "report's)")
+    train.add_argument("--conv-generator-filters", **widths,
+                       help="GAN only, with --architecture conv: the generator's own channels "
+                            "(default: --conv-filters)")
 
 
 def _add_optimiser_options(train):
@@ -169,12 +193,23 @@ def _add_evaluate(sub):
 
 
 #: Options of ``mnistgen train`` that only one of the models has, by model.
-_ONLY = {"vae": ("beta", "gmm", "conv_dense_units"),
+_ONLY = {"vae": ("beta", "gmm", "conv_dense_units", "hidden_units"),
          "gan": ("loss", "gp_weight", "n_critic", "spectral_norm", "ema", "self_conditioning", "conditioning",
-                 "generator_learning_rate", "discriminator_learning_rate", "beta_1", "beta_2")}
-#: Options of ``mnistgen train`` passed on as estimator parameters when given.
+                 "generator_learning_rate", "discriminator_learning_rate", "beta_1", "beta_2",
+                 "generator_units", "discriminator_units", "conv_generator_filters")}
+#: Options of ``mnistgen train`` passed on as estimator parameters when given
+#: (a list of widths as a tuple).
 _PARAMS = ("epochs", "batch_size", "latent_dim", "architecture", "beta", "early_stopping",
-           "validation_fraction", "n_iter_no_change", "learning_rate") + _ONLY["gan"]
+           "validation_fraction", "n_iter_no_change", "tol", "on_divergence", "learning_rate",
+           "conv_filters", "conv_dense_units", "hidden_units") + _ONLY["gan"]
+#: Estimator parameters with no ``mnistgen train`` option, and why.
+PYTHON_ONLY = {
+    "callbacks": "Keras callback objects",
+    "distribute_strategy": "a tf.distribute strategy object",
+    "latent_sampler": "an estimator object; --gmm N sets a GaussianMixture(N)",
+    "validation_features": "follows --data (the classifier of mnist or fashion-mnist)",
+    "warm_start": "each 'mnistgen train' trains a new model",
+}
 
 
 def _save_figure(fig, path):
@@ -224,11 +259,10 @@ def _estimator(args):
         from ._params import check_positive_int
 
         params["latent_sampler"] = GaussianMixture(check_positive_int("--gmm", args.gmm))
-    if args.conv_dense_units is not None:
-        params["conv_dense_units"] = tuple(args.conv_dense_units)
     for name in _PARAMS:
-        if getattr(args, name) is not None:
-            params[name] = getattr(args, name)
+        value = getattr(args, name)
+        if value is not None:
+            params[name] = tuple(value) if isinstance(value, list) else value
     if cls is GANGenerator and args.data == "fashion-mnist":
         params["validation_features"] = "fashion-mnist"
     params["conditional"] = args.conditional

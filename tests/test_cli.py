@@ -120,3 +120,38 @@ def test_train_sets_the_optimiser_and_critic_options(tmp_path, capsys):
     assert "--beta-1 applies to the GAN only" in capsys.readouterr().err
     assert main(["train", "gan", "--learning-rate", "-1", "--out", str(tmp_path / "g")]) == 2
     assert "learning_rate" in capsys.readouterr().err
+
+
+def _train_options():
+    import argparse
+
+    from mnistgen.cli import _parser
+
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return {a.dest for a in sub.choices["train"]._actions}
+
+
+def test_every_estimator_parameter_is_a_train_option_or_says_why_not():
+    """The parser and the estimators' parameters cannot drift apart."""
+    from mnistgen import GANGenerator, VAEGenerator
+    from mnistgen.cli import PYTHON_ONLY
+
+    params = set(GANGenerator._parameter_constraints) | set(VAEGenerator._parameter_constraints)
+    options = _train_options()
+    assert params - options - set(PYTHON_ONLY) == set()
+    assert set(PYTHON_ONLY) <= params and not set(PYTHON_ONLY) & options
+
+
+def test_train_sets_the_network_sizes(tmp_path, capsys):
+    out = tmp_path / "gan"
+    assert main(["train", "gan", "--architecture", "conv", "--conv-filters", "4", "8",
+                 "--conv-generator-filters", "6", "8", "--tol", "0.01", "--on-divergence",
+                 "restore", "--epochs", "1", "--n-train", "64", "--out", str(out),
+                 "--verbose", "0"]) == 0
+    est = load(out / "model.mnistgen")
+    assert (est.conv_filters, est.conv_generator_filters) == ((4, 8), (6, 8))
+    assert (est.tol, est.on_divergence) == (0.01, "restore")
+    assert main(["train", "vae", "--generator-units", "8", "--out", str(tmp_path / "v")]) == 2
+    assert "--generator-units applies to the GAN only" in capsys.readouterr().err
+    assert main(["train", "gan", "--hidden-units", "8", "--out", str(tmp_path / "g")]) == 2
+    assert "--hidden-units applies to the VAE only" in capsys.readouterr().err
