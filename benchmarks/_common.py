@@ -65,7 +65,9 @@ def epoch_scorer(name, ref, n_samples, seed, x_train=None, y_train=None, save=la
     from mnistgen import metrics
 
     class EpochScores(keras.callbacks.Callback):
-        rows, eval_seconds = [], 0.0
+        def __init__(self):
+            super().__init__()
+            self.rows, self.eval_seconds = [], 0.0
 
         def set_estimator(self, estimator):
             self.estimator = estimator
@@ -88,9 +90,7 @@ def epoch_scorer(name, ref, n_samples, seed, x_train=None, y_train=None, save=la
             save(self.rows)
             self.eval_seconds += time.perf_counter() - self.start - seconds
 
-    scorer = EpochScores()
-    scorer.rows = []
-    return scorer
+    return EpochScores()
 
 
 def machine():
