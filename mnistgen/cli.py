@@ -151,6 +151,10 @@ def _add_gan_options(train):
     train.add_argument("--gp-weight", type=float, default=None,
                        help="GAN only, --loss wgan-gp or bce-r1: weight of the gradient penalty "
                             "(default 10 and 1)")
+    train.add_argument("--gp-interval", type=int, default=None,
+                       help="GAN only, --loss wgan-gp or bce-r1: compute the penalty every "
+                            "GP_INTERVAL-th discriminator step, weighted GP_INTERVAL times "
+                            "(default 1: every step)")
     train.add_argument("--n-critic", type=int, default=None,
                        help="GAN only: discriminator steps per generator step "
                             "(default 1; 5 with --loss wgan-gp)")
@@ -194,7 +198,7 @@ def _add_evaluate(sub):
 
 #: Options of ``mnistgen train`` that only one of the models has, by model.
 _ONLY = {"vae": ("beta", "gmm", "conv_dense_units", "hidden_units"),
-         "gan": ("loss", "gp_weight", "n_critic", "spectral_norm", "ema", "self_conditioning", "conditioning",
+         "gan": ("loss", "gp_weight", "gp_interval", "n_critic", "spectral_norm", "ema", "self_conditioning", "conditioning",
                  "generator_learning_rate", "discriminator_learning_rate", "beta_1", "beta_2",
                  "generator_units", "discriminator_units", "conv_generator_filters")}
 #: Options of ``mnistgen train`` passed on as estimator parameters when given

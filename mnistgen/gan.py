@@ -126,6 +126,12 @@ class GANGenerator(BaseGenerator):
         ``loss="wgan-gp"`` or ``"bce-r1"`` only: weight of the gradient
         penalty; None is the published 10 for WGAN-GP and 1 for R1. Given
         with another loss it is an error.
+    gp_interval : int, default=1
+        Losses with a penalty only: compute the penalty on every
+        ``gp_interval``-th discriminator step only, weighted ``gp_interval``
+        times there (lazy regularisation, Karras et al. 2020): the same
+        average weight at about ``1 / gp_interval`` of its cost. Other than
+        1 with a loss without a penalty it is an error.
     n_critic : int, default=None
         Discriminator updates per generator update: every mini-batch trains
         the discriminator, every ``n_critic``-th also the generator. None is
@@ -261,6 +267,7 @@ class GANGenerator(BaseGenerator):
         "beta_2": [Interval(Real, 0.0, 1.0, closed="left")],
         "loss": [StrOptions(set(GAN_LOSSES))],
         "gp_weight": [None, Interval(Real, 0.0, np.inf, closed="left")],
+        "gp_interval": [Interval(Integral, 1, None, closed="left")],
         "n_critic": [None, Interval(Integral, 1, None, closed="left")],
         "spectral_norm": ["boolean"],
         "ema": [None, Interval(Real, 0.0, 1.0, closed="neither")],
@@ -294,6 +301,7 @@ class GANGenerator(BaseGenerator):
         distribute_strategy=None,
         loss="bce",
         gp_weight=None,
+        gp_interval=1,
         n_critic=None,
         spectral_norm=False,
         ema=None,
@@ -328,6 +336,7 @@ class GANGenerator(BaseGenerator):
         self.distribute_strategy = distribute_strategy
         self.loss = loss
         self.gp_weight = gp_weight
+        self.gp_interval = gp_interval
         self.n_critic = n_critic
         self.spectral_norm = spectral_norm
         self.ema = ema
@@ -359,12 +368,13 @@ class GANGenerator(BaseGenerator):
         return GAN_LOSSES[self.loss]
 
     def _check_combination(self, resume):
-        if self.gp_weight is not None and self._adversarial_loss.penalty is None:
-            takers = " or ".join(f"loss={name!r}" for name in losses_with_penalty())
-            raise ValueError(
-                f"gp_weight={self.gp_weight!r} was given with loss={self.loss!r}, which "
-                f"has no gradient penalty. Leave gp_weight=None, or use {takers}."
-            )
+        for name, unset in (("gp_weight", None), ("gp_interval", 1)):
+            if getattr(self, name) != unset and self._adversarial_loss.penalty is None:
+                takers = " or ".join(f"loss={loss!r}" for loss in losses_with_penalty())
+                raise ValueError(
+                    f"{name}={getattr(self, name)!r} was given with loss={self.loss!r}, which "
+                    f"has no gradient penalty. Leave {name}={unset!r}, or use {takers}."
+                )
         if (self.conv_generator_filters is not None
                 and len(widths(self.conv_generator_filters)) != len(widths(self.conv_filters))):
             raise ValueError(
@@ -525,6 +535,7 @@ class GANGenerator(BaseGenerator):
             self.d_optimizer_, loss, n_classes=n_classes(self), penalty_weight=self.gp_weight,
             n_critic=loss.default_n_critic if self.n_critic is None else self.n_critic,
             ema_generator=self.__dict__.get("generator_ema_"), ema=self.ema,
+            penalty_interval=self.gp_interval,
         )
         trainer.compile(**keras_compile_kwargs(self.architecture, distributed()))
         return trainer

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from mnistgen import GANGenerator, load
+from mnistgen._gan_losses import GAN_LOSSES
 
 from conftest import SMALL_GAN, weights_equal
 
@@ -138,6 +139,36 @@ def test_r1_penalty_is_weighted_by_gp_weight(images):
     assert default.history_["d_loss"][0] > plain.history_["d_loss"][0]
 
 
+def test_lazy_penalty_is_weighted_k_times_on_every_kth_step(images):
+    """gp_interval=k: the first step is the every-step penalty at k times the weight;
+    the penalty rows are computed on every k-th discriminator step, zeros between."""
+    params = dict(SMALL_GAN, epochs=1, batch_size=len(images), loss="bce-r1")
+    lazy = GANGenerator(**params, gp_interval=3, gp_weight=0.5).fit(images)  # one step
+    eager = GANGenerator(**params, gp_weight=1.5).fit(images)
+    assert lazy.history_["d_loss"] == pytest.approx(eager.history_["d_loss"], rel=1e-6)
+    for a, b in zip(lazy.discriminator_.get_weights(), eager.discriminator_.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+    trainer = lazy._make_trainer()
+    real = np.random.default_rng(0).uniform(-1, 1, (5, 64)).astype(np.float32)
+    every_step = np.asarray(GAN_LOSSES["bce-r1"].penalty(lazy.discriminator_, real, real, None, None))
+    assert every_step.min() > 0
+    for iteration, due in [(3, True), (4, False), (5, False), (6, True)]:
+        lazy.d_optimizer_.iterations.assign(iteration)
+        got = np.asarray(trainer._penalty_rows(real, real, None, None))
+        np.testing.assert_allclose(got, every_step if due else 0.0, rtol=1e-6)
+
+
+def test_lazy_penalty_trains_fewer_penalties_not_fewer_steps(images):
+    """Over several steps a lazy penalty trains differently from an eager one, but as many steps."""
+    params = dict(SMALL_GAN, epochs=2, loss="bce-r1")
+    lazy = GANGenerator(**params, gp_interval=4).fit(images)
+    eager = GANGenerator(**params).fit(images)
+    assert int(np.asarray(lazy.d_optimizer_.iterations)) == int(np.asarray(eager.d_optimizer_.iterations)) == 8
+    assert not np.allclose(lazy.history_["d_loss"], eager.history_["d_loss"])
+    assert np.all(np.isfinite(lazy.history_["d_loss"]))
+
+
 def test_n_critic_trains_the_generator_every_nth_step(images):
     gan = GANGenerator(**dict(SMALL_GAN, epochs=2, n_critic=2)).fit(images)  # 4 steps an epoch
     iterations = [int(np.asarray(o.iterations)) for o in (gan.d_optimizer_, gan.g_optimizer_)]
@@ -215,6 +246,8 @@ def test_save_load_pickle_and_resume_keep_both_generators(params, images, tmp_pa
     ("loss", "wgan", ValueError),
     ("loss", 1, TypeError),
     ("gp_weight", -1.0, ValueError),
+    ("gp_interval", 0, ValueError),
+    ("gp_interval", 2.0, TypeError),
     ("n_critic", 0, ValueError),
     ("n_critic", 1.5, TypeError),
     ("spectral_norm", "yes", TypeError),
@@ -235,6 +268,8 @@ def test_bad_values_of_the_new_parameters(param, value, error, images):
 def test_combinations_that_make_no_sense(images):
     with pytest.raises(ValueError, match="gp_weight=5.0 was given with loss='hinge'"):
         GANGenerator(loss="hinge", gp_weight=5.0).fit(images)
+    with pytest.raises(ValueError, match="gp_interval=4 was given with loss='bce'"):
+        GANGenerator(gp_interval=4).fit(images)
     gan = GANGenerator(**dict(SMALL_GAN, epochs=1)).fit(images)
     gan.set_params(ema=0.99, warm_start=True)
     with pytest.raises(ValueError, match="ema was switched on or off after fitting"):
