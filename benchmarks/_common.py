@@ -16,8 +16,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
-#: The reference recipes (the report's PyTorch code, a plain Keras version).
-BENCH = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "bench"))
+#: The reference recipes: the report's models written the plain way (PyTorch, Keras).
+BENCH = os.path.join(HERE, "reference")
 
 
 def ours(cls, x, epochs, baseline=False, xla_conv=False, y=None, **params):
@@ -166,10 +166,10 @@ def write_json(path, **fields):
 def reference(script, epochs, python, mnist, extra_env=None, args=()):
     """Run a reference recipe; return (per-epoch seconds, last line, all output).
 
-    ``script`` is a file of ``../shared/bench`` or an absolute path (such as
-    a twin in ``benchmarks/``); it runs as ``python script [args...] epochs``
-    on the MNIST file ``mnist`` (None: on random data of MNIST's shape) and
-    prints ``epoch I SECONDS s ...`` lines.
+    ``script`` is a file of ``benchmarks/reference`` or an absolute path
+    (such as a twin in ``benchmarks/``); it runs as ``python script
+    [args...] epochs`` on the MNIST file ``mnist`` (None: on random data of
+    MNIST's shape) and prints ``epoch I SECONDS s ...`` lines.
     """
     # the recipes run in their own folder: hand them an absolute path (none:
     # they train on random data of MNIST's shape)

@@ -2,8 +2,7 @@
 
 Run by hand (not in CI), from the repository root::
 
-    MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_conv_speed.py \
-        --epochs 3 --torch-python /tmp/torchenv/bin/python \
+    python benchmarks/bench_conv_speed.py --epochs 3 --torch-python /tmp/torchenv/bin/python \
         --results benchmarks/measured/conv_speed.json
 
 It trains, on the 60,000 MNIST training images, the convolutional GAN with

@@ -5,7 +5,7 @@ Times training epochs of ``architecture="conv"`` VAE and GAN on the first
 functions with its oneDNN kernels) and with the trainer XLA-compiled as the
 MLP models are::
 
-    MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_conv_xla.py
+    python benchmarks/bench_conv_xla.py
 
 Prints seconds per epoch (each epoch listed; the first includes compilation).
 """

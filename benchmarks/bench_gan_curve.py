@@ -9,7 +9,7 @@ prints one row per epoch and recipe (Frechet distance, smallest class share,
 recall, seconds of the epoch), writes them to ``OUT/curve.json`` with the
 machine and the command, and draws ``OUT/curve.png``::
 
-    MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_gan_curve.py \\
+    python benchmarks/bench_gan_curve.py \\
         --recipes gan conv-gan-hinge --epochs 20 --out /tmp/curve
 
 Recipe names are those of ``bench_quality.py``. ``--merge`` puts the rows of

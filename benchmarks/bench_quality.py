@@ -9,8 +9,9 @@ sharpness, as mean +- standard deviation over seeds. Real digits give the
 ceiling rows.
 
 With ``--torch-python`` (a Python with ``torch==2.13.0``) the same run also
-trains the report's own PyTorch code (``../shared/bench/peer_vae_torch.py``
-and ``peer_gan_torch.py`` with ``OUT_NPZ``) for the same numbers of epochs and
+trains the report's models written the plain way in PyTorch
+(``benchmarks/reference/ref_vae_torch.py`` and ``ref_gan_torch.py`` with
+``OUT_NPZ``) for the same numbers of epochs and
 scores its saved samples with the same metrics: its VAE's test-set negative
 ELBO and samples, and its GAN's samples drawn both with batch norm in
 inference mode (as ``GANGenerator.sample`` does) and with batch statistics
@@ -19,8 +20,10 @@ inference mode (as ``GANGenerator.sample`` does) and with batch statistics
 
 Full run (about 70 minutes on 2 CPU cores)::
 
-    MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_quality.py \
-        --seeds 0 1 2 --torch-python /tmp/torchenv/bin/python
+    python benchmarks/bench_quality.py --seeds 0 1 2 --torch-python /tmp/torchenv/bin/python
+
+(MNIST through :func:`mnistgen.datasets.load_mnist`: ``MNISTGEN_MNIST_PATH``
+or Keras's download).
 
 The options beyond the report are measured next to the defaults with
 ``--models`` (``vae gan`` by default)::
@@ -63,6 +66,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -78,7 +82,7 @@ from mnistgen.datasets import load_fashion_mnist, load_mnist  # noqa: E402
 DATASETS = {"mnist": load_mnist, "fashion-mnist": load_fashion_mnist}
 
 BENCH = _common.BENCH
-#: Epochs after which peer_gan_torch.py saves samples.
+#: Epochs after which ref_gan_torch.py saves samples.
 PEER_GAN_EPOCHS = (1, 5, 10, 20, 30, 50, 100, 200)
 
 COLUMNS = ["neg. ELBO (nats)", "IWAE k=100 (nats)", "FD", "CS", "min share", "precision", "recall",
@@ -265,9 +269,15 @@ def load_peer(spec):
 def run_peer(script, epochs, python, out_npz):
     """Train a reference recipe with ``OUT_NPZ``; return (seconds, stdout)."""
     env = dict(os.environ, OUT_NPZ=os.path.abspath(out_npz))
-    if "MNIST_NPZ" not in env and os.environ.get("MNISTGEN_MNIST_PATH"):
-        # the recipes run in their own folder: hand them an absolute path
-        env["MNIST_NPZ"] = os.path.abspath(os.environ["MNISTGEN_MNIST_PATH"])
+    if "MNIST_NPZ" not in env:
+        # the recipes run in their own folder and do not import mnistgen:
+        # hand them an absolute path to the file the library's loader reads
+        path = os.environ.get("MNISTGEN_MNIST_PATH")
+        if not path:
+            (x, _), (xt, _) = load_mnist()  # Keras's download
+            path = os.path.join(tempfile.mkdtemp(), "mnist.npz")
+            np.savez(path, x_train=x, x_test=xt)
+        env["MNIST_NPZ"] = os.path.abspath(path)
     cmd = [python, os.path.join(BENCH, script), str(epochs)]
     print("running " + " ".join(shlex.quote(c) for c in cmd), flush=True)
     t = time.perf_counter()
@@ -416,18 +426,18 @@ def main(argv=None):
         os.makedirs(os.path.join(args.out, "peers"), exist_ok=True)
         if "vae" in args.models:
             path = os.path.abspath(os.path.join(args.out, "peers", "vae_torch.npz"))
-            secs, out = run_peer("peer_vae_torch.py", args.epochs_vae, args.torch_python, path)
+            secs, out = run_peer("ref_vae_torch.py", args.epochs_vae, args.torch_python, path)
             elbo = float(re.search(r"test_neg_elbo ([\d.]+)", out).group(1))
             print(f"report PyTorch VAE: {args.epochs_vae} epochs in {secs:.0f} s; "
                   f"test neg. ELBO {elbo:.2f}", flush=True)
             peers.append((f"report's PyTorch VAE ({args.epochs_vae} ep)", path, elbo))
         if "gan" in args.models:
             if gan_epochs not in PEER_GAN_EPOCHS:
-                print(f"peer_gan_torch.py saves samples only after {PEER_GAN_EPOCHS} epochs; "
+                print(f"ref_gan_torch.py saves samples only after {PEER_GAN_EPOCHS} epochs; "
                       f"not run for {gan_epochs}", flush=True)
             else:
                 path = os.path.abspath(os.path.join(args.out, "peers", "gan_torch.npz"))
-                secs, _ = run_peer("peer_gan_torch.py", gan_epochs, args.torch_python, path)
+                secs, _ = run_peer("ref_gan_torch.py", gan_epochs, args.torch_python, path)
                 print(f"report PyTorch GAN: {gan_epochs} epochs in {secs:.0f} s", flush=True)
                 stem = path[:-4] + f"_e{gan_epochs}"
                 peers.append((f"report's PyTorch GAN ({gan_epochs} ep, BN inference)",

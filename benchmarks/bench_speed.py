@@ -2,13 +2,13 @@
 
 Run by hand (not in CI), from the repository root::
 
-    MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_speed.py \
-        --epochs 3 --baseline --torch-python /tmp/torchenv/bin/python
+    python benchmarks/bench_speed.py --epochs 3 --baseline --torch-python /tmp/torchenv/bin/python
 
 It trains the report's VAE (batch 100) and GAN (batch 64) on the 60,000 MNIST
 training images and prints one table with, for mnistgen and for each reference
-recipe in ``../shared/bench`` (the report's PyTorch code and the plain Keras
-``train_step`` version, each run in a subprocess in the same run):
+recipe in ``benchmarks/reference`` (the report's models written the plain way
+in PyTorch and as a plain Keras ``train_step`` model, each run in a subprocess
+in the same run, on the same MNIST file):
 
 * seconds per epoch (median over the epochs after the first) and images/s;
 * the FLOPs of one epoch (matrix multiplies of the forward and backward
@@ -33,10 +33,12 @@ JSON in the schema of ``bench_quality.py --results``
 (:func:`_common.write_results`). ``benchmarks/measured/speed.json`` is the
 documentation's performance table::
 
-    MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_speed.py \
-        --epochs 4 --torch-python /tmp/torchenv/bin/python \
+    python benchmarks/bench_speed.py --epochs 4 --torch-python /tmp/torchenv/bin/python \
         --results benchmarks/measured/speed.json
 
+MNIST comes through :func:`mnistgen.datasets.load_mnist`: the file named by
+``--mnist`` or ``MNISTGEN_MNIST_PATH`` (a Keras-format ``mnist.npz``), else
+Keras's download; the reference recipes are handed the same images.
 The PyTorch recipes need ``torch==2.13.0`` in a separate environment
 (``python -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch==2.13.0 numpy``);
 without ``--torch-python`` they are skipped and the table says so.
@@ -47,6 +49,7 @@ import re
 import shlex
 import statistics
 import sys
+import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -306,6 +309,10 @@ def main(argv=None):
     print(f"machine: {machine()}; TensorFlow {tf.__version__}")
     (x_train, _), (x_test, _) = load_mnist(args.mnist)
     n = len(x_train)
+    mnist = args.mnist
+    if mnist is None and not args.skip_references:  # Keras downloaded it: the recipes train on it too
+        mnist = os.path.join(tempfile.mkdtemp(), "mnist.npz")
+        np.savez(mnist, x_train=x_train, x_test=x_test)
 
     # The rate is measured at the start and again right after each model's
     # mnistgen epochs: one 3-second measurement (TensorFlow's kernel, before
@@ -314,8 +321,8 @@ def main(argv=None):
     rates_by_library = [matmul_rate()]
 
     specs = {
-        "vae": (VAEGenerator, vae_flops(), "peer_vae_torch.py", "peer_vae_keras.py", 100),
-        "gan": (GANGenerator, gan_flops(), "peer_gan_torch.py", "peer_gan_keras.py", 64),
+        "vae": (VAEGenerator, vae_flops(), "ref_vae_torch.py", "ref_vae_keras.py", 100),
+        "gan": (GANGenerator, gan_flops(), "ref_gan_torch.py", "ref_gan_keras.py", 64),
     }
     rows, quality, fitted = [], [], {}
     epoch_seconds = {}  # mnistgen's s/epoch per model
@@ -349,7 +356,7 @@ def main(argv=None):
                 env = {"OUT_NPZ": f"/tmp/bench_speed_{name}.npz"} if name == "vae" else None
                 refs.append(("PyTorch (report)", args.torch_python, torch_script, env))
             for label, python, script, env in refs:
-                r_times, last_line, out = reference(script, args.epochs, python, args.mnist, env)
+                r_times, last_line, out = reference(script, args.epochs, python, mnist, env)
                 impl_rows.append((f"{name.upper()} {label}", median_after_first(r_times)))
                 elbo = re.search(r"test_neg_elbo ([\d.]+)", out)
                 if elbo:

@@ -8,7 +8,7 @@ mini-batch. This script fits the report's VAE and GAN on the first ``n``
 MNIST training images for a few sizes chosen to need one or two shapes,
 from repository root::
 
-    MNISTGEN_MNIST_PATH=../shared/data/mnist.npz python benchmarks/bench_startup.py
+    python benchmarks/bench_startup.py
 
 and prints, per model and size, the first epoch, the median of the later
 ones, their difference (compilation plus building the pipeline), and the

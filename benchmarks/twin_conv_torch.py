@@ -3,7 +3,7 @@
 Run by ``bench_conv_speed.py`` in PyTorch's own environment (PyTorch is
 never a dependency of mnistgen)::
 
-    MNIST_NPZ=../shared/data/mnist.npz /tmp/torchenv/bin/python benchmarks/twin_conv_torch.py gan 3
+    MNIST_NPZ=/path/to/mnist.npz /tmp/torchenv/bin/python benchmarks/twin_conv_torch.py gan 3
 
 Each twin has the layers, sizes, initial weight ranges, batch size, optimiser
 and step order of the mnistgen model it is named after
@@ -29,15 +29,16 @@ and step order of the mnistgen model it is named after
     report's loss (binary cross-entropy summed over pixels plus KL, mean
     over the batch), Adam 1e-3, batch 100.
 
-Prints ``epoch I SECONDS s LOSSES`` per epoch (the reference recipes'
-format; the losses are the epoch's means over its images), then ``sample
-SECONDS`` (the median of 5 timed ``sample(10_000)`` equivalents after one
-untimed) and, first, ``flops_per_image N`` (counted from the layers'
-shapes as ``bench_conv_speed.py`` counts mnistgen's) and, with ``--conv-rate``, ``conv_rate
-GFLOP/s`` of the benchmark's reference convolution. ``--device cuda`` runs
-on a GPU (``--channels-last`` there), where ``epoch`` lines also give
-images per second. Without ``MNIST_NPZ`` it trains on random data of
-MNIST's shape, which is enough for timing.
+Prints ``epoch I SECONDS s LOSSES`` per epoch (the format of the reference
+recipes in ``benchmarks/reference``; the losses are the epoch's means over
+its images), then ``sample SECONDS`` (the median of 5 timed
+``sample(10_000)`` equivalents after one untimed) and, first,
+``flops_per_image N`` (counted from the layers' shapes as
+``bench_conv_speed.py`` counts mnistgen's) and, with ``--conv-rate``,
+``conv_rate GFLOP/s`` of the benchmark's reference convolution.
+``--device cuda`` runs on a GPU (``--channels-last`` there), where
+``epoch`` lines also give images per second. Without ``MNIST_NPZ`` it
+trains on random data of MNIST's shape, which is enough for timing.
 """
 import argparse
 import copy
