@@ -21,14 +21,32 @@ environment in a subprocess), and prints one table with, per row:
   multiply-add is 2 FLOPs and a backward pass twice the forward; the GAN
   step runs the discriminator three times per image: on the generated batch
   for the generator's update and on the real and the generated batch for
-  its own), the achieved GFLOP/s and its share of the machine's measured
-  convolution rate: the fastest of TensorFlow and PyTorch on the models'
-  largest convolution (5x5, stride 2, 14x14x32 -> 7x7x64, batch 256,
-  forward and both gradients), measured in the same run;
+  its own; the R1 penalty's double backward on the real batch counts as
+  two more forward and backward passes of the discriminator, divided by
+  ``gp_interval``: :func:`training_flops`), the achieved GFLOP/s and its
+  share of the machine's measured convolution rate: the fastest of
+  TensorFlow and PyTorch on the models' largest convolution (5x5, stride
+  2, 14x14x32 -> 7x7x64, batch 256, forward and both gradients), measured
+  in the same run;
 * mnistgen's epoch time as a ratio to the twin's;
 * ``sample(10_000)`` wall time (median of 5 after a first) and the last
   epoch's losses, so that a speed change can be checked not to change what
   is learned (the same ``random_state`` must give the same losses).
+
+``--models`` picks the rows: ``gan`` and ``vae`` (the two above, the
+default), and ``gan-recommended``, ``cgan-recommended``,
+``vae-recommended`` and ``cvae-recommended``: mnistgen's
+``from_preset("recommended")`` recipes, unconditional (the GAN
+self-conditioned on 50 clusters) and conditional (``conditional=True``, on
+MNIST's labels), each read from ``presets()["recommended"].recipe()``
+(``epochs`` is the benchmark's) and handed to the twin as flags
+(:func:`twin_args`, which refuses a recipe the twin cannot follow); the
+latent sampler of the VAE preset and the clustering of the
+self-conditioned GAN happen outside the timed epochs. The benchmark stops
+when a twin's FLOPs per image are not mnistgen's::
+
+    python benchmarks/bench_conv_speed.py --epochs 3 --torch-python /tmp/torchenv/bin/python \
+        --models gan-recommended cgan-recommended vae-recommended cvae-recommended
 
 ``--xla`` adds rows for mnistgen with the convolutional trainers
 XLA-compiled. ``--device cuda`` runs the twins on a GPU (``--torch-python``
@@ -82,6 +100,89 @@ MODELS = [
 ]
 
 
+#: The ``--models`` name of each row of :data:`MODELS`.
+MODEL_KEYS = {"gan": 0, "vae": 1}
+#: mnistgen's "recommended" presets, by ``--models`` name (also the twin's name of
+#: today's recipe): (row name, estimator class name, conditional, the loss logged)
+PRESET_MODELS = {
+    "gan-recommended": ("GAN preset recommended (self-conditioned)", "GANGenerator", False,
+                        "d_loss"),
+    "cgan-recommended": ("GAN preset recommended, conditional", "GANGenerator", True, "d_loss"),
+    "vae-recommended": ("VAE preset recommended", "VAEGenerator", False, "loss"),
+    "cvae-recommended": ("VAE preset recommended, conditional", "VAEGenerator", True, "loss"),
+}
+#: Estimator parameters the twin takes as flags, by estimator class name.
+TWIN_FLAGS = {
+    "GANGenerator": {"latent_dim": "--latent-dim", "batch_size": "--batch-size", "ema": "--ema",
+                     "loss": "--loss", "gp_weight": "--gp-weight", "gp_interval": "--gp-interval",
+                     "conditioning": "--conditioning"},
+    "VAEGenerator": {"latent_dim": "--latent-dim", "batch_size": "--batch-size"},
+}
+#: Parameters that change nothing in a training epoch's work (the latent
+#: sampler is fitted after training), or that the twins' flags and labels carry.
+NOT_IN_AN_EPOCH = {"epochs", "random_state", "verbose", "callbacks", "on_divergence",
+                   "latent_sampler", "architecture", "conditional", "self_conditioning"}
+TWIN_LOSSES = ("bce", "bce-logits", "bce-r1")
+
+
+def preset_recipe(cls_name, conditional):
+    """The "recommended" preset's parameters, less ``epochs`` (the benchmark's); None
+    where mnistgen cannot be imported (the twin then takes today's recipe by name)."""
+    try:
+        import mnistgen
+    except ImportError:
+        return None
+    recipe = getattr(mnistgen, cls_name).presets()["recommended"].recipe(conditional)
+    recipe.pop("epochs", None)
+    return recipe
+
+
+def twin_args(cls_name, params, n_classes):
+    """The twin's arguments for ``cls_name(**params)`` trained with ``n_classes`` labels.
+
+    Raises a ``ValueError`` for a parameter that the twin cannot follow: one
+    that changes an epoch's work, differs from the estimator's default and
+    is none of the twin's flags.
+    """
+    import mnistgen
+    from mnistgen._presets import _same
+
+    defaults = getattr(mnistgen, cls_name)().get_params()
+    full, flags = {**defaults, **params}, TWIN_FLAGS[cls_name]
+    odd = [key for key, value in full.items() if key not in flags and key not in NOT_IN_AN_EPOCH
+           and key != "n_critic" and not _same(value, defaults[key])]
+    if (full["architecture"] != "conv" or odd or full.get("n_critic") not in (None, 1)
+            or full.get("loss", "bce") not in TWIN_LOSSES):
+        raise ValueError(f"the PyTorch twin cannot follow {cls_name}({params}): it has the conv "
+                         f"models, losses {TWIN_LOSSES}, one critic step and no {odd}")
+    args = ["gan" if cls_name == "GANGenerator" else "vae"]
+    for key, flag in flags.items():
+        if full[key] is not None:
+            args += [flag, str(full[key])]
+    if full.get("self_conditioning"):
+        args += ["--classes", str(full["self_conditioning"]), "--self-conditioning"]
+    elif full["conditional"]:
+        args += ["--classes", str(n_classes)]
+    return args
+
+
+def selected_models(names, n_classes):
+    """``(row name, class name, params, twin args, loss logged, conditional)`` of each model named.
+
+    ``params`` is None for a preset where mnistgen cannot be imported.
+    """
+    models = []
+    for key in names:
+        if key in MODEL_KEYS:
+            models.append((*MODELS[MODEL_KEYS[key]], False))
+            continue
+        name, cls_name, conditional, loss_name = PRESET_MODELS[key]
+        params = preset_recipe(cls_name, conditional)
+        twin = [key] if params is None else twin_args(cls_name, params, n_classes)
+        models.append((name, cls_name, params, twin, loss_name, conditional))
+    return models
+
+
 def forward_flops(model):
     """FLOPs of one image through ``model``'s convolutions and dense layers (2 per multiply-add)."""
     import keras
@@ -102,11 +203,29 @@ def forward_flops(model):
 
 
 def training_flops(est):
-    """FLOPs of one training image: forward and backward (3x forward) of each network pass."""
-    if hasattr(est, "generator_"):
-        # G once, D on the generated batch (generator step), D on real + generated (own step)
-        return 3 * forward_flops(est.generator_) + 9 * forward_flops(est.discriminator_)
-    return 3 * (forward_flops(est.encoder_) + forward_flops(est.decoder_))
+    """FLOPs of one training image: forward and backward (3x forward) of each network pass.
+
+    GAN: G once (3x G), D on the generated batch for G's update (3x D) and
+    on the real and the generated batch for its own (6x D). A gradient
+    penalty (``loss="bce-r1"``: R1 at the real images) adds, on every
+    ``gp_interval``-th discriminator step, D's forward and input gradient on
+    the real batch and the backward of both for D's weights (a double
+    backward), counted as twice a forward and backward: ``6 * D //
+    gp_interval`` per image. The twins count theirs the same way
+    (``twin_conv_torch.training_flops``). VAE: encoder and decoder once.
+    Elementwise work (activations, batch norm, losses, the averaged
+    generator's update) is not counted.
+    """
+    if not hasattr(est, "generator_"):
+        return 3 * (forward_flops(est.encoder_) + forward_flops(est.decoder_))
+    from mnistgen._gan_losses import GAN_LOSSES
+
+    loss = GAN_LOSSES[est.loss]
+    if (est.n_critic or loss.default_n_critic) != 1:
+        raise ValueError("the FLOP count is that of one discriminator step per generator step")
+    d = forward_flops(est.discriminator_)
+    penalty = 0 if loss.penalty is None else 6 * d // est.gp_interval
+    return 3 * forward_flops(est.generator_) + 9 * d + penalty
 
 
 def conv_rate_tensorflow(batch=256, steps=20):
@@ -161,12 +280,16 @@ def why_not_ours(device):
     return None
 
 
-def main(argv=None):
+def parse_args(argv):
+    """The command line, with ``args.models`` the ``--models`` (or ``--only``) names."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--torch-python", default=None, help="python of an environment with torch")
     parser.add_argument("--xla", action="store_true", help="also time mnistgen XLA-compiled")
     parser.add_argument("--only", choices=["gan", "vae"], default=None, help="one model only")
+    parser.add_argument("--models", nargs="+", choices=[*MODEL_KEYS, *PRESET_MODELS], default=None,
+                        help="the models to time (default: gan vae); the presets' names time "
+                             "mnistgen's 'recommended' presets against their twins")
     parser.add_argument("--n-train", type=int, default=None,
                         help="first N training images only (a quick check; default all)")
     parser.add_argument("--results", default=None, help="write the table as JSON here")
@@ -175,6 +298,78 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.epochs < 2:
         parser.error("--epochs must be at least 2 (the first epoch includes compilation)")
+    if args.only and args.models:
+        parser.error("give --only or --models, not both")
+    args.models = [args.only] if args.only else (args.models or list(MODEL_KEYS))
+    return parser, args
+
+
+def load_training_data(args, skip_ours, mnist):
+    """``(x_train, y_train, n, mnist)``: mnistgen's training data (None where it
+    does not train), their number and the MNIST file handed to the twins."""
+    if skip_ours:
+        return None, None, args.n_train or 60_000, mnist
+    from mnistgen.datasets import load_mnist
+
+    (x_train, y_train), _ = load_mnist()
+    x_train, y_train = x_train[: args.n_train], y_train[: args.n_train]
+    if mnist is None and args.torch_python:  # Keras downloaded it: the twin trains on it too
+        mnist = os.path.join(tempfile.mkdtemp(), "mnist.npz")
+        np.savez(mnist, x_train=x_train, y_train=y_train)
+    return x_train, y_train, len(x_train), mnist
+
+
+def time_ours(model, x_train, y_train, args, n, rows, losses):
+    """Train ``model`` with mnistgen (and XLA-compiled with ``--xla``); append its
+    rows and last losses; return (seconds per epoch, FLOPs per image)."""
+    import mnistgen
+
+    name, cls_name, params, _, loss_name, conditional = model
+    ours_seconds, flops = None, None
+    for label, xla in [("mnistgen", False)] + ([("mnistgen, XLA", True)] if args.xla else []):
+        print(f"training {name} ({label}) ...")
+        times, est = ours(getattr(mnistgen, cls_name), x_train, args.epochs, xla_conv=xla,
+                          y=y_train if conditional else None, **params)
+        seconds = median_after_first(times)
+        ours_seconds = ours_seconds or seconds
+        flops = training_flops(est)
+        sample_s = timed(lambda: est.sample(10_000))
+        losses.append((f"{name} {label}", {k: v[-1] for k, v in est.history_.items()}))
+        rows.append([f"{name}: {label}", {
+            **speed_row(seconds, flops, n), "mnistgen time / this": ours_seconds / seconds,
+            "sample(10_000) s": sample_s, "last-epoch loss": est.history_[loss_name][-1]}])
+    return ours_seconds, flops
+
+
+def time_twin(model, args, mnist, n, rates, ours_seconds, flops):
+    """Train ``model``'s PyTorch twin; return its row. Raises a ``RuntimeError``
+    where its FLOPs per image are not mnistgen's (``flops``, None: not counted)."""
+    name, twin = model[0], model[3]
+    print(f"training {name} (PyTorch twin: {' '.join(twin)}) ...")
+    conv_flag = ["--conv-rate"] if "PyTorch" not in rates else []
+    n_flag = [] if args.n_train is None else ["--n-train", args.n_train]
+    n_flag += ["--device", args.device]
+    times, last, out = reference(TWIN, args.epochs, args.torch_python, mnist,
+                                 args=twin + conv_flag + n_flag)
+    seconds = median_after_first(times)
+    found = re.search(r"^conv_rate ([\d.]+)", out, re.M)
+    if found:
+        rates["PyTorch"] = float(found.group(1))
+    twin_flops = int(re.search(r"^flops_per_image (\d+)", out, re.M).group(1))
+    if flops is not None and twin_flops != flops:
+        raise RuntimeError(f"the twin's FLOPs per image, {twin_flops:,}, are not "
+                           f"mnistgen's, {flops:,}: the two models differ")
+    loss = float(re.match(r"epoch \d+ [\d.]+s \w+ ([\d.]+)", last).group(1))
+    row = {**speed_row(seconds, twin_flops, n),
+           "sample(10_000) s": float(re.search(r"^sample ([\d.]+)", out, re.M).group(1)),
+           "last-epoch loss": loss}
+    if ours_seconds is not None:
+        row["mnistgen time / this"] = ours_seconds / seconds
+    return [f"{name}: PyTorch twin", row]
+
+
+def main(argv=None):
+    parser, args = parse_args(argv)
     mnist = os.environ.get("MNISTGEN_MNIST_PATH")
     print("$ " + " ".join([os.path.relpath(sys.argv[0])] + (argv or sys.argv[1:])))
     where = machine() + (gpu_name() if args.device == "cuda" else "")
@@ -183,62 +378,22 @@ def main(argv=None):
     if skip_ours:
         print(f"mnistgen rows left out: {skip_ours}")
         args.torch_python = args.torch_python or sys.executable
-        n = args.n_train or 60_000
-        rates = {}
-    else:
-        import mnistgen
-        from mnistgen.datasets import load_mnist
-
-        (x_train, _), _ = load_mnist()
-        x_train = x_train[: args.n_train]
-        n = len(x_train)
-        rates = {"TensorFlow": conv_rate_tensorflow()}
-        if mnist is None and args.torch_python:  # Keras downloaded it: the twin trains on it too
-            mnist = os.path.join(tempfile.mkdtemp(), "mnist.npz")
-            np.savez(mnist, x_train=x_train)
+    x_train, y_train, n, mnist = load_training_data(args, skip_ours, mnist)
+    rates = {} if skip_ours else {"TensorFlow": conv_rate_tensorflow()}
+    n_classes = 10 if y_train is None else len(np.unique(y_train))
     rows, losses = [], []
-    models = [m for m in MODELS if args.only is None or m[3][0] == args.only]
-    for name, cls_name, params, twin_args, loss_name in models:
-        variants = [] if skip_ours else (
-            [("mnistgen", False)] + ([("mnistgen, XLA", True)] if args.xla else []))
-        ours_seconds, flops = None, None
-        for label, xla in variants:
-            print(f"training {name} ({label}) ...")
-            times, est = ours(getattr(mnistgen, cls_name), x_train, args.epochs, xla_conv=xla, **params)
-            seconds = median_after_first(times)
-            ours_seconds = ours_seconds or seconds
-            flops = training_flops(est)
-            sample_s = timed(lambda: est.sample(10_000))
-            loss = est.history_[loss_name][-1]
-            losses.append((f"{name} {label}", {k: v[-1] for k, v in est.history_.items()}))
-            rows.append([f"{name}: {label}", {
-                **speed_row(seconds, flops, n), "mnistgen time / this": ours_seconds / seconds,
-                "sample(10_000) s": sample_s, "last-epoch loss": loss}])
+    for model in selected_models(args.models, n_classes):
+        ours_seconds, flops = (None, None) if skip_ours else time_ours(
+            model, x_train, y_train, args, n, rows, losses)
         if args.torch_python:
-            print(f"training {name} (PyTorch twin) ...")
-            conv_flag = ["--conv-rate"] if "PyTorch" not in rates else []
-            n_flag = [] if args.n_train is None else ["--n-train", args.n_train]
-            n_flag += ["--device", args.device]
-            times, last, out = reference(TWIN, args.epochs, args.torch_python, mnist,
-                                         args=twin_args + conv_flag + n_flag)
-            seconds = median_after_first(times)
-            found = re.search(r"^conv_rate ([\d.]+)", out, re.M)
-            if found:
-                rates["PyTorch"] = float(found.group(1))
-            twin_flops = int(re.search(r"^flops_per_image (\d+)", out, re.M).group(1))
-            if flops is not None and twin_flops != flops:
-                raise RuntimeError(f"the twin's FLOPs per image, {twin_flops:,}, are not "
-                                   f"mnistgen's, {flops:,}: the two models differ")
-            flops = twin_flops
-            loss = float(re.match(r"epoch \d+ [\d.]+s \w+ ([\d.]+)", last).group(1))
-            row = {**speed_row(seconds, flops, n),
-                   "sample(10_000) s": float(re.search(r"^sample ([\d.]+)", out, re.M).group(1)),
-                   "last-epoch loss": loss}
-            if ours_seconds is not None:
-                row["mnistgen time / this"] = ours_seconds / seconds
-            rows.append([f"{name}: PyTorch twin", row])
+            rows.append(time_twin(model, args, mnist, n, rates, ours_seconds, flops))
     if not rates:
         parser.error("nothing was timed: give --torch-python, or run where mnistgen can train")
+    report(args, rows, losses, rates, n, mnist, where, skip_ours)
+
+
+def report(args, rows, losses, rates, n, mnist, where, skip_ours):
+    """Print the table (and the last losses) and, with ``--results``, write it."""
     rate = max(rates.values())
     for _, row in rows:
         row["of conv rate"] = row["GFLOP/s"] / rate
