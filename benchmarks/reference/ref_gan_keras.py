@@ -32,22 +32,12 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
+from _mnist import mnist_rows  # noqa: E402  (this folder)
+
 BATCH, LATENT = 64, 100
-
-
-def load():
-    """Training images as float32 rows in [-1, 1]."""
-    path = os.environ.get("MNIST_NPZ") or os.environ.get("MNISTGEN_MNIST_PATH")
-    n = int(os.environ.get("REF_N") or 0) or None
-    if not path:
-        return np.random.rand(n or 60_000, 784).astype(np.float32) * 2 - 1
-    with np.load(path) as f:
-        x = f["x_train"][:n]
-    return x.reshape(len(x), 784).astype(np.float32) / 127.5 - 1
 
 
 def generator():
@@ -111,7 +101,7 @@ def main(epochs):
     jit = {"1": True, "0": False}.get(os.environ.get("JIT"), "auto")
     gan = GAN()
     gan.compile(jit_compile=jit)
-    gan.fit(load(), epochs=epochs, batch_size=BATCH, verbose=0, callbacks=[EpochLine()])
+    gan.fit(mnist_rows(low=-1.0)[0], epochs=epochs, batch_size=BATCH, verbose=0, callbacks=[EpochLine()])
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ Usage::
 
 Environment:
 
-``MNIST_NPZ`` (else ``MNISTGEN_MNIST_PATH``)
+``MNIST_NPZ`` (else ``MNISTGEN_MNIST_PATH``; read by ``_mnist.py``)
     A Keras-format ``mnist.npz``. Without either the recipe trains on
     random data of MNIST's shape, which is enough for timing.
 ``REF_N``
@@ -39,19 +39,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from _mnist import mnist_rows  # this folder
+
 BATCH, LATENT = 64, 100
 SAVE_AFTER = (1, 5, 10, 20, 30, 50, 100, 200)
-
-
-def load():
-    """Training images as float32 rows in [-1, 1]."""
-    path = os.environ.get("MNIST_NPZ") or os.environ.get("MNISTGEN_MNIST_PATH")
-    n = int(os.environ.get("REF_N") or 0) or None
-    if not path:
-        return torch.rand(n or 60_000, 784) * 2 - 1
-    with np.load(path) as f:
-        x = f["x_train"][:n]
-    return torch.from_numpy(x.reshape(len(x), 784).astype(np.float32) / 127.5 - 1)
 
 
 def hidden(n_in, n_out, norm=True):
@@ -84,7 +75,7 @@ def save_samples(g, out, epoch):
 
 
 def main(epochs):
-    x = load()
+    x = torch.from_numpy(mnist_rows(low=-1.0)[0])
     g, d, bce = generator(), discriminator(), nn.BCELoss()
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))

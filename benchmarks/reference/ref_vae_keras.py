@@ -30,22 +30,12 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
+from _mnist import mnist_rows  # noqa: E402  (this folder)
+
 BATCH, LATENT = 100, 2
-
-
-def load():
-    """Training images as float32 rows in [0, 1]."""
-    path = os.environ.get("MNIST_NPZ") or os.environ.get("MNISTGEN_MNIST_PATH")
-    n = int(os.environ.get("REF_N") or 0) or None
-    if not path:
-        return (np.random.rand(n or 60_000, 784) > 0.8).astype(np.float32)
-    with np.load(path) as f:
-        x = f["x_train"][:n]
-    return x.reshape(len(x), 784).astype(np.float32) / 255
 
 
 def encoder():
@@ -96,7 +86,7 @@ def main(epochs):
     jit = {"1": True, "0": False}.get(os.environ.get("JIT"), "auto")
     vae = VAE()
     vae.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit)
-    vae.fit(load(), epochs=epochs, batch_size=BATCH, verbose=0, callbacks=[EpochLine()])
+    vae.fit(mnist_rows()[0], epochs=epochs, batch_size=BATCH, verbose=0, callbacks=[EpochLine()])
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ Usage::
 
 Environment:
 
-``MNIST_NPZ`` (else ``MNISTGEN_MNIST_PATH``)
+``MNIST_NPZ`` (else ``MNISTGEN_MNIST_PATH``; read by ``_mnist.py``)
     A Keras-format ``mnist.npz``. Without either the recipe trains on
     random binary data of MNIST's shape, which is enough for timing.
 ``REF_N``
@@ -36,19 +36,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from _mnist import mnist_rows  # this folder
+
 BATCH, LATENT = 100, 2
-
-
-def load():
-    """Training and test images as float32 rows in [0, 1] (test: None if there are none)."""
-    path = os.environ.get("MNIST_NPZ") or os.environ.get("MNISTGEN_MNIST_PATH")
-    n = int(os.environ.get("REF_N") or 0) or None
-    if not path:
-        return (torch.rand(n or 60_000, 784) > 0.8).float(), None
-    with np.load(path) as f:
-        x, x_test = f["x_train"][:n], f["x_test"] if "x_test" in f.files else None
-    rows = lambda a: torch.from_numpy(a.reshape(len(a), 784).astype(np.float32) / 255)
-    return rows(x), None if x_test is None else rows(x_test)
 
 
 class VAE(nn.Module):
@@ -74,7 +64,7 @@ def neg_elbo(model, x):
 
 
 def main(epochs):
-    x, x_test = load()
+    x, x_test = (None if a is None else torch.from_numpy(a) for a in mnist_rows())
     model = VAE()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     for epoch in range(epochs):
