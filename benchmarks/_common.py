@@ -12,6 +12,7 @@ import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -161,6 +162,28 @@ def write_json(path, **fields):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as fh:
         json.dump(results, fh, indent=1)
+
+
+def mnist_file(path=None):
+    """A Keras-format ``mnist.npz`` for the reference recipes and twins.
+
+    They run in their own environment and do not import mnistgen, so they
+    get a file: ``path``, else ``$MNISTGEN_MNIST_PATH`` where it is an
+    ``.npz``, else a temporary copy of what
+    :func:`mnistgen.datasets.load_mnist` reads (for example Keras's
+    download, or a folder of idx files), with both splits and their labels.
+    """
+    path = path or os.environ.get("MNISTGEN_MNIST_PATH")
+    if path and path.endswith(".npz"):
+        return os.path.abspath(path)
+    import numpy as np
+
+    from mnistgen.datasets import load_mnist
+
+    (x, y), (x_test, y_test) = load_mnist(path)
+    path = os.path.join(tempfile.mkdtemp(), "mnist.npz")
+    np.savez(path, x_train=x, y_train=y, x_test=x_test, y_test=y_test)
+    return path
 
 
 def reference(script, epochs, python, mnist, extra_env=None, args=()):

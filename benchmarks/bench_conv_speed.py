@@ -72,7 +72,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -84,7 +83,7 @@ print = functools.partial(print, flush=True)  # noqa: A001 - progress when piped
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from _common import machine, median_after_first, ours, reference, timed, write_results  # noqa: E402
+from _common import machine, median_after_first, mnist_file, ours, reference, timed, write_results  # noqa: E402
 
 TWIN = os.path.join(HERE, "twin_conv_torch.py")
 COLUMNS = ["s/epoch", "images/s", "MFLOP/image", "GFLOP/s", "of conv rate",
@@ -313,9 +312,8 @@ def load_training_data(args, skip_ours, mnist):
 
     (x_train, y_train), _ = load_mnist()
     x_train, y_train = x_train[: args.n_train], y_train[: args.n_train]
-    if mnist is None and args.torch_python:  # Keras downloaded it: the twin trains on it too
-        mnist = os.path.join(tempfile.mkdtemp(), "mnist.npz")
-        np.savez(mnist, x_train=x_train, y_train=y_train)
+    if args.torch_python:  # the twin trains on the same images
+        mnist = mnist_file(mnist)
     return x_train, y_train, len(x_train), mnist
 
 

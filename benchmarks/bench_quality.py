@@ -66,7 +66,6 @@ import re
 import shlex
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -269,15 +268,7 @@ def load_peer(spec):
 def run_peer(script, epochs, python, out_npz):
     """Train a reference recipe with ``OUT_NPZ``; return (seconds, stdout)."""
     env = dict(os.environ, OUT_NPZ=os.path.abspath(out_npz))
-    if "MNIST_NPZ" not in env:
-        # the recipes run in their own folder and do not import mnistgen:
-        # hand them an absolute path to the file the library's loader reads
-        path = os.environ.get("MNISTGEN_MNIST_PATH")
-        if not path:
-            (x, _), (xt, _) = load_mnist()  # Keras's download
-            path = os.path.join(tempfile.mkdtemp(), "mnist.npz")
-            np.savez(path, x_train=x, x_test=xt)
-        env["MNIST_NPZ"] = os.path.abspath(path)
+    env.setdefault("MNIST_NPZ", _common.mnist_file())
     cmd = [python, os.path.join(BENCH, script), str(epochs)]
     print("running " + " ".join(shlex.quote(c) for c in cmd), flush=True)
     t = time.perf_counter()

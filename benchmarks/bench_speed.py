@@ -49,7 +49,6 @@ import re
 import shlex
 import statistics
 import sys
-import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -61,7 +60,7 @@ import numpy as np
 print = functools.partial(print, flush=True)  # noqa: A001 - progress when piped
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import machine, median_after_first, ours, reference, timed, write_results  # noqa: E402  (this checkout's mnistgen first)
+from _common import machine, median_after_first, mnist_file, ours, reference, timed, write_results  # noqa: E402  (this checkout's mnistgen first)
 
 #: ``--results``: the columns of the JSON table and their formats.
 COLUMNS = ["s/epoch", "images/s", "GFLOP/s", "of matmul rate", "mnistgen time / this",
@@ -309,10 +308,7 @@ def main(argv=None):
     print(f"machine: {machine()}; TensorFlow {tf.__version__}")
     (x_train, _), (x_test, _) = load_mnist(args.mnist)
     n = len(x_train)
-    mnist = args.mnist
-    if mnist is None and not args.skip_references:  # Keras downloaded it: the recipes train on it too
-        mnist = os.path.join(tempfile.mkdtemp(), "mnist.npz")
-        np.savez(mnist, x_train=x_train, x_test=x_test)
+    mnist = args.mnist if args.skip_references else mnist_file(args.mnist)
 
     # The rate is measured at the start and again right after each model's
     # mnistgen epochs: one 3-second measurement (TensorFlow's kernel, before

@@ -108,7 +108,7 @@ RECIPES = {
     "gan-recommended": {**GAN_DEFAULTS, "ema": 0.999, "classes": 50, "self_conditioning": True,
                         "conditioning": "projection", "loss": "bce-r1"},
     "cgan-recommended": {**GAN_DEFAULTS, "ema": 0.999, "classes": 10,
-                         "conditioning": "projection", "loss": "bce-r1"},
+                         "conditioning": "projection", "loss": "bce-r1", "gp_interval": 4},
     "vae-recommended": VAE_DEFAULTS,
     "cvae-recommended": {**VAE_DEFAULTS, "classes": 10},
 }
