@@ -48,6 +48,10 @@ when a twin's FLOPs per image are not mnistgen's::
     python benchmarks/bench_conv_speed.py --epochs 3 --torch-python /tmp/torchenv/bin/python \
         --models gan-recommended cgan-recommended vae-recommended cvae-recommended
 
+``--bf16`` adds rows for mnistgen with ``dtype_policy="mixed_bfloat16"``
+(hidden layers in bfloat16) and the column of their time as a ratio to the
+twin's (which stays float32).
+
 ``--xla`` adds rows for mnistgen with the convolutional trainers
 XLA-compiled. ``--device cuda`` runs the twins on a GPU (``--torch-python``
 defaults to this Python there) and mnistgen on TensorFlow's GPU where
@@ -87,8 +91,10 @@ from _common import machine, median_after_first, mnist_file, ours, reference, ti
 
 TWIN = os.path.join(HERE, "twin_conv_torch.py")
 COLUMNS = ["s/epoch", "images/s", "MFLOP/image", "GFLOP/s", "of conv rate",
-           "mnistgen time / this", "sample(10_000) s", "last-epoch loss"]
-FORMATS = ["{:.2f}", "{:,.0f}", "{:.1f}", "{:.1f}", "{:.0%}", "{:.2f}x", "{:.3f}", "{:.3f}"]
+           "mnistgen time / this", "mnistgen bfloat16 time / this", "sample(10_000) s",
+           "last-epoch loss"]
+FORMATS = ["{:.2f}", "{:,.0f}", "{:.1f}", "{:.1f}", "{:.0%}", "{:.2f}x", "{:.2f}x", "{:.3f}",
+           "{:.3f}"]
 
 #: (row name, estimator class name, its parameters, the twin's arguments, the loss logged)
 MODELS = [
@@ -285,6 +291,8 @@ def parse_args(argv):
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--torch-python", default=None, help="python of an environment with torch")
     parser.add_argument("--xla", action="store_true", help="also time mnistgen XLA-compiled")
+    parser.add_argument("--bf16", action="store_true",
+                        help="also time mnistgen with dtype_policy='mixed_bfloat16'")
     parser.add_argument("--only", choices=["gan", "vae"], default=None, help="one model only")
     parser.add_argument("--models", nargs="+", choices=[*MODEL_KEYS, *PRESET_MODELS], default=None,
                         help="the models to time (default: gan vae); the presets' names time "
@@ -317,26 +325,36 @@ def load_training_data(args, skip_ours, mnist):
     return x_train, y_train, len(x_train), mnist
 
 
+def variants(args):
+    """``(label, XLA, extra parameters)`` of each mnistgen row of a model."""
+    return ([("mnistgen", False, {})] + ([("mnistgen, XLA", True, {})] if args.xla else [])
+            + ([("mnistgen, mixed_bfloat16", False, {"dtype_policy": "mixed_bfloat16"})]
+               if args.bf16 else []))
+
+
 def time_ours(model, x_train, y_train, args, n, rows, losses):
-    """Train ``model`` with mnistgen (and XLA-compiled with ``--xla``); append its
-    rows and last losses; return (seconds per epoch, FLOPs per image)."""
+    """Train ``model`` with mnistgen (XLA-compiled too with ``--xla``, in bfloat16
+    with ``--bf16``); append its rows and last losses; return (seconds per epoch
+    of float32 and of bfloat16 (None without ``--bf16``), FLOPs per image)."""
     import mnistgen
 
     name, cls_name, params, _, loss_name, conditional = model
-    ours_seconds, flops = None, None
-    for label, xla in [("mnistgen", False)] + ([("mnistgen, XLA", True)] if args.xla else []):
+    ours_seconds, flops, bf16_seconds = None, None, None
+    for label, xla, extra in variants(args):
         print(f"training {name} ({label}) ...")
         times, est = ours(getattr(mnistgen, cls_name), x_train, args.epochs, xla_conv=xla,
-                          y=y_train if conditional else None, **params)
+                          y=y_train if conditional else None, **params, **extra)
         seconds = median_after_first(times)
         ours_seconds = ours_seconds or seconds
+        if extra:
+            bf16_seconds = seconds
         flops = training_flops(est)
         sample_s = timed(lambda: est.sample(10_000))
         losses.append((f"{name} {label}", {k: v[-1] for k, v in est.history_.items()}))
         rows.append([f"{name}: {label}", {
             **speed_row(seconds, flops, n), "mnistgen time / this": ours_seconds / seconds,
             "sample(10_000) s": sample_s, "last-epoch loss": est.history_[loss_name][-1]}])
-    return ours_seconds, flops
+    return (ours_seconds, bf16_seconds), flops
 
 
 def time_twin(model, args, mnist, n, rates, ours_seconds, flops):
@@ -361,8 +379,10 @@ def time_twin(model, args, mnist, n, rates, ours_seconds, flops):
     row = {**speed_row(seconds, twin_flops, n),
            "sample(10_000) s": float(re.search(r"^sample ([\d.]+)", out, re.M).group(1)),
            "last-epoch loss": loss}
-    if ours_seconds is not None:
-        row["mnistgen time / this"] = ours_seconds / seconds
+    for column, ours_s in zip(["mnistgen time / this", "mnistgen bfloat16 time / this"],
+                              ours_seconds or ()):
+        if ours_s is not None:
+            row[column] = ours_s / seconds
     return [f"{name}: PyTorch twin", row]
 
 

@@ -176,6 +176,9 @@ MODELS = {
     "cvae-recommended": (VAEGenerator,
                          VAEGenerator.presets()["recommended"].recipe(conditional=True)),
 }
+# the presets with their hidden layers in bfloat16 (dtype_policy="mixed_bfloat16")
+MODELS.update({f"{key}-bf16": (cls, {**params, "dtype_policy": "mixed_bfloat16"})
+               for key, (cls, params) in MODELS.items() if key.endswith("-recommended")})
 
 
 def _built(params):

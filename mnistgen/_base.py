@@ -19,6 +19,7 @@ from . import persistence
 from ._labels import sample_labels, training_labels
 from ._presets import PresetMixin
 from ._params import widths
+from ._precision import dtype_policy_scope
 from ._validation import check_conv_shape, check_images, check_n_samples
 
 __all__ = ["BaseGenerator"]
@@ -291,8 +292,8 @@ class BaseGenerator(PresetMixin, BaseEstimator, metaclass=abc.ABCMeta):
 
     def _build(self, seed):
         """Create the networks, the optimizers (built) and the trainer."""
-        for name, network in self._make_networks(seed).items():
-            setattr(self, name, network)
+        with dtype_policy_scope(self.dtype_policy):  # Keras reads it as layers are made
+            self.__dict__.update(self._make_networks(seed))
         for name, optimizer in self._make_optimizers().items():
             optimizer.build(self._optimizer_variables(name))
             setattr(self, name, optimizer)

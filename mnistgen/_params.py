@@ -15,6 +15,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 
+from ._precision import DTYPE_POLICIES
+
 __all__ = [
     "COMMON_CONSTRAINTS",
     "Widths",
@@ -101,6 +103,7 @@ COMMON_CONSTRAINTS = {
     "validation_fraction": [Interval(Real, 0.0, 1.0, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0.0, None, closed="left")],
+    "dtype_policy": [StrOptions(set(DTYPE_POLICIES))],
 }
 
 

@@ -24,6 +24,7 @@ Importing this module imports Keras (and so TensorFlow).
 import numpy as np
 
 from ._backend import get_keras
+from ._precision import OUTPUT_DTYPE
 from ._subpixel import SubpixelConv2D, SubpixelConv2DTranspose
 from ._validation import channels_last, check_conv_shape
 
@@ -97,7 +98,7 @@ def _wrap(layer, spectral):
         return layer
     inner = layer.name
     layer.name = f"{inner}_layer"
-    return layers.SpectralNormalization(layer, name=inner)
+    return layers.SpectralNormalization(layer, name=inner, dtype=layer.dtype_policy)
 
 
 def _seed_power_iterations(model, seed):
@@ -114,15 +115,19 @@ def _seed_power_iterations(model, seed):
     return model
 
 
-def _dense(units, seeds, activation=None, name=None, spectral=False):
-    """A function that applies a new Dense layer, initialised as PyTorch's Linear."""
+def _dense(units, seeds, activation=None, name=None, spectral=False, dtype=None):
+    """A function that applies a new Dense layer, initialised as PyTorch's Linear.
+
+    ``dtype`` (a policy; None: the global one) is :data:`OUTPUT_DTYPE` for
+    the layers that give a network's outputs.
+    """
     kernel = seeds.kernel()
 
     def apply(h):
         bias = seeds.bias(h.shape[-1])
         layer = layers.Dense(
             units, activation=activation, kernel_initializer=kernel,
-            bias_initializer=bias, name=name,
+            bias_initializer=bias, name=name, dtype=dtype,
         )
         return _wrap(layer, spectral)(h)
 
@@ -136,14 +141,15 @@ def _critic_output(h, label, seeds, activation, spectral, projection):
     of ``h`` with a learned embedding of the one-hot label (the projection
     discriminator of Miyato & Koyama 2018), the embedding initialised small.
     """
+    out = dict(dtype=OUTPUT_DTYPE)
     if not projection or label is None:
-        return _dense(1, seeds, activation, name="real_probability", spectral=spectral)(h)
-    score = _dense(1, seeds, None, name="real_score", spectral=spectral)(h)
+        return _dense(1, seeds, activation, name="real_probability", spectral=spectral, **out)(h)
+    score = _dense(1, seeds, None, name="real_score", spectral=spectral, **out)(h)
     embedding = layers.Dense(int(h.shape[-1]), use_bias=False, kernel_initializer=seeds.small(),
-                             name="class_embedding")(label)
-    inner = layers.Dot(axes=1, name="projection")([embedding, h])
-    return layers.Activation(activation, name="real_probability")(
-        layers.Add(name="logit")([score, inner]))
+                             name="class_embedding", **out)(label)
+    inner = layers.Dot(axes=1, name="projection", **out)([embedding, h])
+    return layers.Activation(activation, name="real_probability", **out)(
+        layers.Add(name="logit", **out)([score, inner]))
 
 
 def call(model, x, labels=None, training=False):
@@ -249,8 +255,8 @@ def build_vae_encoder(n_features=784, hidden_units=(512, 256), latent_dim=2, see
     h = _with_label(x, label)
     for i, units in enumerate(hidden_units):
         h = _dense(units, seeds, "relu", name=f"dense_{i}")(h)
-    z_mean = _dense(latent_dim, seeds, name="z_mean")(h)
-    z_log_var = _dense(latent_dim, seeds, name="z_log_var")(h)
+    z_mean = _dense(latent_dim, seeds, name="z_mean", dtype=OUTPUT_DTYPE)(h)
+    z_log_var = _dense(latent_dim, seeds, name="z_log_var", dtype=OUTPUT_DTYPE)(h)
     return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
 
 
@@ -295,7 +301,7 @@ def build_vae_decoder(n_features=784, hidden_units=(512, 256), latent_dim=2, see
     h = _with_label(z, label)
     for i, units in enumerate(reversed(tuple(hidden_units))):
         h = _dense(units, seeds, "relu", name=f"dense_{i}")(h)
-    out = _dense(n_features, seeds, output_activation, name="pixels")(h)
+    out = _dense(n_features, seeds, output_activation, name="pixels", dtype=OUTPUT_DTYPE)(h)
     return keras.Model(inputs, out, name="decoder")
 
 
@@ -352,7 +358,7 @@ def build_gan_generator(n_features=784, latent_dim=100, units=(128, 256, 512, 10
             h = _norm_act(h, i, norm)
         else:
             h = layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
-    out = _dense(n_features, seeds, "tanh", name="pixels")(h)
+    out = _dense(n_features, seeds, "tanh", name="pixels", dtype=OUTPUT_DTYPE)(h)
     return keras.Model(inputs, out, name="generator")
 
 
@@ -451,7 +457,7 @@ def _conv(filters, kernel_size, seeds, activation=None, name=None, spectral=Fals
                     label_channels=label_channels)
 
 
-def _deconv(filters, kernel_size, seeds, activation=None, name=None, image_side=False):
+def _deconv(filters, kernel_size, seeds, activation=None, name=None, image_side=False, **options):
     """A stride-2 transposed convolution; ``image_side`` for the one that writes the image.
 
     There the output has few channels and TensorFlow's kernel is slow on
@@ -459,7 +465,7 @@ def _deconv(filters, kernel_size, seeds, activation=None, name=None, image_side=
     the same layer as a sub-pixel convolution.
     """
     layer_class = SubpixelConv2DTranspose if image_side else layers.Conv2DTranspose
-    return _strided(layer_class, filters, kernel_size, seeds, activation, name)
+    return _strided(layer_class, filters, kernel_size, seeds, activation, name, **options)
 
 
 def _norm_act(h, i, norm):
@@ -552,8 +558,8 @@ def build_conv_vae_encoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     h = layers.Flatten(name="flatten")(h)
     for i, units in enumerate(dense_units):
         h = _dense(int(units), seeds, "relu", name=f"hidden_{i}")(h)
-    z_mean = _dense(latent_dim, seeds, name="z_mean")(h)
-    z_log_var = _dense(latent_dim, seeds, name="z_log_var")(h)
+    z_mean = _dense(latent_dim, seeds, name="z_mean", dtype=OUTPUT_DTYPE)(h)
+    z_log_var = _dense(latent_dim, seeds, name="z_log_var", dtype=OUTPUT_DTYPE)(h)
     return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
 
 
@@ -612,8 +618,9 @@ def build_conv_vae_decoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     h = layers.Reshape(grid + (filters[-1],), name="grid")(h)
     for i, f in enumerate(reversed(tuple(filters[:-1]))):
         h = _deconv(f, 3, seeds, "relu", name=f"deconv_{i}")(h)
-    h = _deconv(channels, 3, seeds, output_activation, name="pixels", image_side=True)(h)
-    out = layers.Reshape((height * width * channels,), name="to_rows")(h)
+    h = _deconv(channels, 3, seeds, output_activation, name="pixels", image_side=True,
+                dtype=OUTPUT_DTYPE)(h)
+    out = layers.Reshape((height * width * channels,), name="to_rows", dtype=OUTPUT_DTYPE)(h)
     return keras.Model(inputs, out, name="decoder")
 
 
@@ -673,8 +680,8 @@ def build_conv_gan_generator(image_shape=(28, 28), latent_dim=100, filters=(32, 
     for i, f in enumerate(reversed(tuple(filters[:-1]))):
         h = _deconv(f, 5, seeds, name=f"deconv_{i}")(h)
         h = _norm_act(h, i + 1, norm)
-    h = _deconv(channels, 5, seeds, "tanh", name="pixels", image_side=True)(h)
-    out = layers.Reshape((height * width * channels,), name="to_rows")(h)
+    h = _deconv(channels, 5, seeds, "tanh", name="pixels", image_side=True, dtype=OUTPUT_DTYPE)(h)
+    out = layers.Reshape((height * width * channels,), name="to_rows", dtype=OUTPUT_DTYPE)(h)
     return keras.Model(inputs, out, name="generator")
 
 

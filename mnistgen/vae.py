@@ -143,6 +143,11 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         Epochs without an improvement before early stopping stops.
     tol : float, default=1e-4
         The least decrease of ``val_loss`` (nats) that is an improvement.
+    dtype_policy : {"float32", "mixed_bfloat16"}, default="float32"
+        ``"mixed_bfloat16"`` runs the encoder's and decoder's hidden layers
+        in bfloat16, keeping weights, the optimizer and the layers that
+        output the latent moments and the pixels in float32; faster on
+        processors with bfloat16 units (:doc:`/performance`).
 
     Attributes
     ----------
@@ -241,6 +246,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        dtype_policy="float32",
     ):
         self.latent_dim = latent_dim
         self.hidden_units = hidden_units
@@ -263,6 +269,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.dtype_policy = dtype_policy
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
