@@ -114,6 +114,11 @@ MODELS = {
                                         "conv_dense_units": (256,)}),
     "conv-vae-32-d256-gmm": (VAEGenerator, {"architecture": "conv", "latent_dim": 32,
                                             "conv_dense_units": (256,), "latent_sampler": "gmm10"}),
+    # the same with learning_rate_schedule="cosine"
+    "conv-vae-32-d256-cos-gmm": (VAEGenerator, {"architecture": "conv", "latent_dim": 32,
+                                                "conv_dense_units": (256,),
+                                                "learning_rate_schedule": "cosine",
+                                                "latent_sampler": "gmm10"}),
     "conv-vae-0.1": (VAEGenerator, {"architecture": "conv", "conv_dense_units": ()}),
     # the stable-GAN options (GANGenerator's loss, spectral_norm, ema, ...)
     "gan-ema": (GANGenerator, {"ema": 0.999}),

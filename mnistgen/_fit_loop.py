@@ -21,7 +21,8 @@ from ._state import restore, snapshot
 
 keras = get_keras()
 
-__all__ = ["EpochGuard", "Outcome", "quiet_keras_retracing", "run_epochs", "train"]
+__all__ = ["EpochGuard", "EpochLearningRate", "Outcome", "quiet_keras_retracing", "run_epochs",
+           "train"]
 
 
 @dataclasses.dataclass
@@ -97,6 +98,25 @@ class EpochGuard(keras.callbacks.Callback):
         restore(self.variables, self._good)
 
 
+class EpochLearningRate(keras.callbacks.Callback):
+    """Set ``est``'s optimizers' learning rates at each epoch's start, by its schedule.
+
+    With ``learning_rate_schedule="constant"`` (the report's) the rates are
+    the parameters' every epoch (:mod:`mnistgen._schedules`); setting them
+    each call lets ``set_params`` change a rate between ``partial_fit`` calls.
+    """
+
+    def __init__(self, est):
+        super().__init__()
+        self.est = est
+
+    def on_epoch_begin(self, epoch, logs=None):
+        from ._schedules import epoch_rates
+
+        for name, rate in epoch_rates(self.est, self.est.n_iter_).items():
+            getattr(self.est, name).learning_rate = rate
+
+
 class _KerasRetracingFilter(logging.Filter):
     """Drop TensorFlow's retracing warning about Keras's training function."""
 
@@ -148,8 +168,6 @@ def train(est, X, labels, epochs, monitor=None):
 
     shuffle_seed, noise_seed = np.random.SeedSequence([est._seed, est.n_iter_]).generate_state(2)
     place(est)
-    for name in est._optimizer_networks:
-        getattr(est, name).learning_rate = est._learning_rates()[name]
     dataset, steps_per_epoch = make_dataset(
         X, est.batch_size, int(shuffle_seed) % (2**31 - 1), est._trainer.noise_dim, epochs=epochs,
         noise_seed=int(noise_seed) % (2**31 - 1), labels=labels, grouped=not distributed(),
@@ -160,7 +178,7 @@ def train(est, X, labels, epochs, monitor=None):
         if hasattr(callback, "set_estimator"):
             callback.set_estimator(est)
     outcome = run_epochs(est._trainer, dataset, steps_per_epoch, epochs, guard,
-                         est.callbacks or [], est.verbose)
+                         [EpochLearningRate(est), *(est.callbacks or [])], est.verbose)
     if outcome.interrupted:
         est.__dict__.pop("_trainer", None)
     if monitor is not None:

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 
 from ._precision import DTYPE_POLICIES
+from ._schedules import LEARNING_RATE_SCHEDULES
 
 __all__ = [
     "COMMON_CONSTRAINTS",
@@ -104,6 +105,7 @@ COMMON_CONSTRAINTS = {
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0.0, None, closed="left")],
     "dtype_policy": [StrOptions(set(DTYPE_POLICIES))],
+    "learning_rate_schedule": [StrOptions(set(LEARNING_RATE_SCHEDULES))],
 }
 
 

@@ -23,6 +23,7 @@ import time
 from ._gan_losses import GAN_LOSSES, LABEL_CONDITIONINGS
 from ._precision import DTYPE_POLICIES
 from ._presets import PRESETS
+from ._schedules import LEARNING_RATE_SCHEDULES
 
 __all__ = ["main"]
 
@@ -113,6 +114,9 @@ def _add_train(sub):
     train.add_argument("--on-divergence", choices=["raise", "restore"], default=None,
                        help="after an epoch with a NaN or infinite loss, restore the last finite "
                             "epoch's weights and 'raise' an error (default) or 'restore' and stop")
+    train.add_argument("--learning-rate-schedule", choices=list(LEARNING_RATE_SCHEDULES),
+                       default=None, help="'constant' (default, the report's) or 'cosine' "
+                                          "(decay over the epochs)")
     train.add_argument("--dtype-policy", choices=list(DTYPE_POLICIES), default=None,
                        help="the networks' precision: 'float32' (default) or 'mixed_bfloat16' "
                             "(hidden layers in bfloat16: faster on processors with bfloat16 units)")
@@ -209,7 +213,8 @@ _ONLY = {"vae": ("beta", "gmm", "conv_dense_units", "hidden_units"),
 #: (a list of widths as a tuple).
 _PARAMS = ("epochs", "batch_size", "latent_dim", "architecture", "beta", "early_stopping",
            "validation_fraction", "n_iter_no_change", "tol", "on_divergence", "learning_rate",
-           "conv_filters", "conv_dense_units", "hidden_units", "dtype_policy") + _ONLY["gan"]
+           "conv_filters", "conv_dense_units", "hidden_units", "dtype_policy",
+           "learning_rate_schedule") + _ONLY["gan"]
 #: Estimator parameters with no ``mnistgen train`` option, and why.
 PYTHON_ONLY = {
     "callbacks": "Keras callback objects",

@@ -199,6 +199,11 @@ class GANGenerator(BaseGenerator):
         computes them in bfloat16 (weights, optimizers and the output
         layers stay float32): faster where the processor multiplies
         bfloat16 natively (see :doc:`/performance`).
+    learning_rate_schedule : {"constant", "cosine"}, default="constant"
+        How both networks' learning rates change over the ``epochs``:
+        ``"constant"`` (the report's) keeps them; ``"cosine"`` multiplies
+        them by half a cosine, from 1 in the first epoch towards 0 after
+        the last, set at each epoch's start.
 
     Attributes
     ----------
@@ -322,6 +327,7 @@ class GANGenerator(BaseGenerator):
         conditioning="input",
         conv_generator_filters=None,
         dtype_policy="float32",
+        learning_rate_schedule="constant",
     ):
         self.latent_dim = latent_dim
         self.generator_units = generator_units
@@ -357,6 +363,7 @@ class GANGenerator(BaseGenerator):
         self.self_conditioning = self_conditioning
         self.conditioning = conditioning
         self.dtype_policy = dtype_policy
+        self.learning_rate_schedule = learning_rate_schedule
 
     @property
     def _network_attributes(self):

@@ -148,6 +148,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         in bfloat16, keeping weights, the optimizer and the layers that
         output the latent moments and the pixels in float32; faster on
         processors with bfloat16 units (:doc:`/performance`).
+    learning_rate_schedule : {"constant", "cosine"}, default="constant"
+        ``"cosine"`` lowers ``learning_rate`` epoch by epoch along half a
+        cosine, to near 0 in the last of ``epochs``; ``"constant"`` (the
+        report's) keeps it.
 
     Attributes
     ----------
@@ -247,6 +251,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         n_iter_no_change=10,
         tol=1e-4,
         dtype_policy="float32",
+        learning_rate_schedule="constant",
     ):
         self.latent_dim = latent_dim
         self.hidden_units = hidden_units
@@ -270,6 +275,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.dtype_policy = dtype_policy
+        self.learning_rate_schedule = learning_rate_schedule
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

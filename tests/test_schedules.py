@@ -1,0 +1,85 @@
+"""``learning_rate_schedule``: the rates a user asks for, epoch by epoch."""
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from mnistgen import GANGenerator, VAEGenerator
+from mnistgen._schedules import LEARNING_RATE_SCHEDULES
+
+from conftest import SMALL_GAN, SMALL_VAE
+
+
+def _rate(optimizer):
+    return float(np.asarray(optimizer.learning_rate))
+
+
+def test_cosine_factors_fall_from_one_along_half_a_cosine():
+    cosine = LEARNING_RATE_SCHEDULES["cosine"]
+    factors = [cosine(e, 4) for e in range(6)]
+    assert factors[0] == 1.0
+    np.testing.assert_allclose(factors[:4], [0.5 * (1 + math.cos(math.pi * e / 4)) for e in range(4)])
+    assert all(a > b for a, b in zip(factors[:3], factors[1:4]))
+    assert factors[4] == factors[5] == factors[3] > 0  # beyond ``epochs``: the last factor
+    assert all(LEARNING_RATE_SCHEDULES["constant"](e, 4) == 1.0 for e in range(6))
+
+
+def test_vae_cosine_sets_each_epochs_rate_and_partial_fit_continues(images):
+    rates = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            rates.append(_rate(vae.optimizer_))
+
+    vae = VAEGenerator(**dict(SMALL_VAE, epochs=4), learning_rate=2e-3,
+                       learning_rate_schedule="cosine", callbacks=[Record()])
+    vae.fit(images)
+    cosine = LEARNING_RATE_SCHEDULES["cosine"]
+    np.testing.assert_allclose(rates, [2e-3 * cosine(e, 4) for e in range(4)], rtol=1e-6)
+    vae.partial_fit(images)  # epoch 5 of a 4-epoch schedule: the last rate
+    np.testing.assert_allclose(rates[-1], 2e-3 * cosine(3, 4), rtol=1e-6)
+
+
+def test_gan_cosine_scales_both_networks_rates(images):
+    gan = GANGenerator(**dict(SMALL_GAN, epochs=3), generator_learning_rate=1e-3,
+                       discriminator_learning_rate=4e-4, learning_rate_schedule="cosine").fit(images)
+    last = LEARNING_RATE_SCHEDULES["cosine"](2, 3)
+    np.testing.assert_allclose(_rate(gan.g_optimizer_), 1e-3 * last, rtol=1e-6)
+    np.testing.assert_allclose(_rate(gan.d_optimizer_), 4e-4 * last, rtol=1e-6)
+
+
+def test_constant_keeps_the_rate_and_follows_set_params(images):
+    vae = VAEGenerator(**SMALL_VAE, learning_rate=2e-3).fit(images)
+    np.testing.assert_allclose(_rate(vae.optimizer_), 2e-3, rtol=1e-6)
+    vae.set_params(learning_rate=5e-4).partial_fit(images)
+    np.testing.assert_allclose(_rate(vae.optimizer_), 5e-4, rtol=1e-6)
+
+
+def test_cosine_trains_the_first_epoch_as_constant_then_differs_and_reproduces(mnist):
+    X = mnist[0][:640]
+    params = dict(SMALL_VAE, epochs=3)
+    constant = VAEGenerator(**params).fit(X)
+    cosine = VAEGenerator(**params, learning_rate_schedule="cosine").fit(X)
+    again = VAEGenerator(**params, learning_rate_schedule="cosine").fit(X)
+    assert cosine.history_["loss"][0] == constant.history_["loss"][0]
+    assert cosine.history_["loss"][1:] != constant.history_["loss"][1:]
+    assert cosine.history_ == again.history_
+    assert cosine.history_["loss"][-1] < cosine.history_["loss"][0]
+
+
+@pytest.mark.parametrize("cls", [VAEGenerator, GANGenerator])
+@pytest.mark.parametrize("bad", ["cosine-restarts", "Cosine", 1, None])
+def test_bad_schedule_is_refused_with_the_choices(cls, bad, images):
+    with pytest.raises(ValueError, match="learning_rate_schedule.*(constant.*cosine|cosine.*constant)"):
+        cls(learning_rate_schedule=bad, epochs=1).fit(images)
+
+
+def test_every_schedule_is_a_choice_of_the_command_line():
+    from mnistgen.cli import _parser, _UsageError
+
+    for name in LEARNING_RATE_SCHEDULES:
+        args = _parser().parse_args(["train", "gan", "--learning-rate-schedule", name])
+        assert args.learning_rate_schedule == name
+    with pytest.raises(_UsageError, match="--learning-rate-schedule: invalid choice"):
+        _parser().parse_args(["train", "vae", "--learning-rate-schedule", "linear"])
