@@ -86,9 +86,27 @@ def _cell(stat, fmt):
     return text if stat["sd"] is None else f"{text} ± {fmt.format(stat['sd'])}"
 
 
+#: Options of a recorded command that say where its rows were kept or that
+#: it re-read them; a user reruns the measurement without them.
+_BOOKKEEPING = {"--out": 1, "--results": 1, "--reuse-rows": 0, "--recorded-only": 0}
+
+
+def _rerun_command(command):
+    """``command`` without its bookkeeping options (the exact one stays in the JSON file)."""
+    words, out = command.split(), []
+    while words:
+        word = words.pop(0)
+        if word in _BOOKKEEPING:
+            del words[:_BOOKKEEPING[word]]
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
 def _caption(res):
     """Where, when and how the table was measured, and the run's own caption or sizes."""
-    text = f"Measured on {res['machine']}, {res['date']}, with ``{res['command']}``"
+    text = (f"Measured on {res['machine']}, {res['date']}; to measure it again: "
+            f"``{_rerun_command(res['command'])}``")
     if "caption" in res:
         return f"{text}. {res['caption']}"
     sizes = []
