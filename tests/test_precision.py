@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mnistgen import GANGenerator, VAEGenerator, load
-from mnistgen._precision import DTYPE_POLICIES, dtype_policy_scope
+from mnistgen._precision import dtype_policy_scope
 
 from conftest import SMALL_GAN, SMALL_VAE, weights_equal
 
@@ -140,13 +140,3 @@ def test_bad_dtype_policy_is_refused_with_the_choices(cls, bad, images):
     with pytest.raises(ValueError, match="dtype_policy.*float32.*mixed_bfloat16|"
                                          "dtype_policy.*mixed_bfloat16.*float32"):
         cls(dtype_policy=bad, epochs=1).fit(images)
-
-
-def test_every_policy_is_a_choice_of_the_command_line():
-    from mnistgen.cli import _parser, _UsageError
-
-    for name in DTYPE_POLICIES:
-        args = _parser().parse_args(["train", "vae", "--dtype-policy", name])
-        assert args.dtype_policy == name
-    with pytest.raises(_UsageError, match="--dtype-policy: invalid choice: 'float16'"):
-        _parser().parse_args(["train", "gan", "--dtype-policy", "float16"])

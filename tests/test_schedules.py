@@ -1,4 +1,5 @@
-"""``learning_rate_schedule``: the rates a user asks for, epoch by epoch."""
+"""``learning_rate_schedule``: the rates a user asks for, epoch by epoch; and the
+command line's choices of it and of ``dtype_policy``."""
 import math
 
 import keras
@@ -6,6 +7,7 @@ import numpy as np
 import pytest
 
 from mnistgen import GANGenerator, VAEGenerator
+from mnistgen._precision import DTYPE_POLICIES
 from mnistgen._schedules import LEARNING_RATE_SCHEDULES
 
 from conftest import SMALL_GAN, SMALL_VAE
@@ -75,11 +77,17 @@ def test_bad_schedule_is_refused_with_the_choices(cls, bad, images):
         cls(learning_rate_schedule=bad, epochs=1).fit(images)
 
 
-def test_every_schedule_is_a_choice_of_the_command_line():
+@pytest.mark.parametrize("option, registry", [
+    ("--learning-rate-schedule", LEARNING_RATE_SCHEDULES),
+    ("--dtype-policy", DTYPE_POLICIES),
+])
+def test_every_registered_name_is_a_choice_of_the_command_line(option, registry):
+    """The schedules and the dtype policies: one registry each, reached from ``mnistgen train``."""
     from mnistgen.cli import _parser, _UsageError
 
-    for name in LEARNING_RATE_SCHEDULES:
-        args = _parser().parse_args(["train", "gan", "--learning-rate-schedule", name])
-        assert args.learning_rate_schedule == name
-    with pytest.raises(_UsageError, match="--learning-rate-schedule: invalid choice"):
-        _parser().parse_args(["train", "vae", "--learning-rate-schedule", "linear"])
+    for model in ("vae", "gan"):
+        for name in registry:
+            args = _parser().parse_args(["train", model, option, name])
+            assert getattr(args, option[2:].replace("-", "_")) == name
+    with pytest.raises(_UsageError, match=f"{option}: invalid choice: 'nope'"):
+        _parser().parse_args(["train", "gan", option, "nope"])
