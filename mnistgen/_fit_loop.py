@@ -17,6 +17,7 @@ import math
 import warnings
 
 from ._backend import get_keras
+from ._schedules import epoch_rates
 from ._state import restore, snapshot
 
 keras = get_keras()
@@ -111,8 +112,6 @@ class EpochLearningRate(keras.callbacks.Callback):
         self.est = est
 
     def on_epoch_begin(self, epoch, logs=None):
-        from ._schedules import epoch_rates
-
         for name, rate in epoch_rates(self.est, self.est.n_iter_).items():
             getattr(self.est, name).learning_rate = rate
 

@@ -90,6 +90,12 @@ def weights_equal(model_a, model_b):
     return len(wa) == len(wb) and all(np.array_equal(a, b) for a, b in zip(wa, wb))
 
 
+def networks_equal(est_a, est_b):
+    """Every fitted network of estimator ``est_a`` has ``est_b``'s weights."""
+    return all(weights_equal(getattr(est_a, name), getattr(est_b, name))
+               for name in est_a._network_attributes)
+
+
 @pytest.fixture(scope="session")
 def digits(mnist):
     """300 real 28x28 MNIST training digits (uint8)."""

@@ -9,7 +9,7 @@ from sklearn.base import clone
 
 from mnistgen import GANGenerator, VAEGenerator, load
 
-from conftest import SMALL_GAN, SMALL_VAE, weights_equal
+from conftest import SMALL_GAN, SMALL_VAE, networks_equal, weights_equal
 
 CONV = dict(architecture="conv", conv_filters=(4, 8))
 CONV_VAE = dict(SMALL_VAE, **CONV, epochs=1)
@@ -76,8 +76,7 @@ def test_conv_dcgan_layout_on_mnist_size():
                                                 ("conv_gan", GANGenerator, CONV_GAN)])
 def test_conv_random_state_reproduces(name, cls, params, request, images):
     a, b = request.getfixturevalue(name), cls(**params).fit(images)
-    for name in a._network_attributes:
-        assert weights_equal(getattr(a, name), getattr(b, name))
+    assert networks_equal(a, b)
     np.testing.assert_array_equal(a.sample(4), b.sample(4))
 
 
