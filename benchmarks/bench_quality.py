@@ -119,6 +119,12 @@ MODELS = {
                                                 "conv_dense_units": (256,),
                                                 "learning_rate_schedule": "cosine",
                                                 "latent_sampler": "gmm10"}),
+    # the same with a KL warm-up over its first 10 epochs
+    "conv-vae-32-d256-cos-warm-gmm": (VAEGenerator, {"architecture": "conv", "latent_dim": 32,
+                                                     "conv_dense_units": (256,),
+                                                     "learning_rate_schedule": "cosine",
+                                                     "kl_warmup": 10,
+                                                     "latent_sampler": "gmm10"}),
     "conv-vae-0.1": (VAEGenerator, {"architecture": "conv", "conv_dense_units": ()}),
     # the stable-GAN options (GANGenerator's loss, spectral_norm, ema, ...)
     "gan-ema": (GANGenerator, {"ema": 0.999}),

@@ -105,6 +105,8 @@ class EpochLearningRate(keras.callbacks.Callback):
     With ``learning_rate_schedule="constant"`` (the report's) the rates are
     the parameters' every epoch (:mod:`mnistgen._schedules`); setting them
     each call lets ``set_params`` change a rate between ``partial_fit`` calls.
+    Then the trainer sets what else follows the epoch
+    (:meth:`mnistgen._trainer.Trainer.begin_epoch`: the VAE's KL warm-up).
     """
 
     def __init__(self, est):
@@ -114,6 +116,7 @@ class EpochLearningRate(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         for name, rate in epoch_rates(self.est, self.est.n_iter_).items():
             getattr(self.est, name).learning_rate = rate
+        self.est._trainer.begin_epoch(self.est.n_iter_)
 
 
 class _KerasRetracingFilter(logging.Filter):

@@ -9,11 +9,14 @@ GAN's per-network rates) is multiplied during epoch ``epoch`` (counted from
 :class:`mnistgen._fit_loop.EpochLearningRate`. ``"constant"``, the default
 and the report's, keeps the rates as given.
 
+The VAE's ``kl_warmup`` is a schedule of the same kind for the weight of
+its KL term (:func:`kl_weight`), set by the same callback.
+
 Importing this module imports no TensorFlow.
 """
 import math
 
-__all__ = ["LEARNING_RATE_SCHEDULES", "epoch_rates"]
+__all__ = ["LEARNING_RATE_SCHEDULES", "epoch_rates", "kl_weight"]
 
 
 def _constant(epoch, epochs):
@@ -39,3 +42,10 @@ def epoch_rates(est, epoch):
     """Each optimizer's learning rate in epoch ``epoch`` of estimator ``est``."""
     factor = LEARNING_RATE_SCHEDULES[est.learning_rate_schedule](epoch, est.epochs)
     return {name: rate * factor for name, rate in est._learning_rates().items()}
+
+
+def kl_weight(epoch, beta, warmup):
+    """The VAE's KL weight in epoch ``epoch``: ``beta`` times ``(epoch + 1) /
+    (warmup + 1)`` in the first ``warmup`` epochs (a linear warm-up, Bowman
+    et al. 2016, Sønderby et al. 2016), ``beta`` from then on."""
+    return beta * min(1.0, (epoch + 1) / (warmup + 1))

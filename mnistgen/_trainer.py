@@ -67,6 +67,10 @@ class Trainer(keras.Model):
             logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
         return logs
 
+    def begin_epoch(self, epoch):
+        """Set what follows the epoch ``epoch`` (counted over the whole
+        training) before it starts; nothing by default."""
+
     def _train_rows(self, rows):
         return self.train_batch(*split_rows(rows, self.n_classes, self.noise_dim))
 

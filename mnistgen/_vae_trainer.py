@@ -3,8 +3,10 @@
 Loss per batch: the mean over images of minus the decoder's log-likelihood
 (:mod:`mnistgen._likelihoods`; the report's is binary cross-entropy summed
 over pixels) plus ``beta`` times KL(q(z|x) || N(0, I)); ``beta=1`` is the
-report's loss. The reparameterisation noise ``eps`` comes with each row from the
-input pipeline. A conditional VAE hands the one-hot labels to both networks.
+report's loss. With a KL warm-up the KL weight rises to ``beta`` over the
+first epochs (:func:`mnistgen._schedules.kl_weight`). The
+reparameterisation noise ``eps`` comes with each row from the input
+pipeline. A conditional VAE hands the one-hot labels to both networks.
 """
 import numpy as np
 
@@ -45,20 +47,35 @@ class VAETrainer(Trainer):
     log_names = ("loss", "reconstruction_loss", "kl_loss")
 
     def __init__(self, encoder, decoder, latent_dim, beta=1.0, n_classes=0, likelihood=_REPORT,
-                 **kwargs):
+                 kl_warmup=0, **kwargs):
         super().__init__(latent_dim, n_classes, **kwargs)
         self.encoder = encoder
         self.decoder = decoder
         self.beta = float(beta)
         self.likelihood = likelihood
+        self.kl_warmup = int(kl_warmup)
+        # the KL weight of the current epoch, set by ``begin_epoch`` (warm-up only)
+        self.kl_weight = tf.Variable(self.beta, trainable=False) if self.kl_warmup else None
+
+    def begin_epoch(self, epoch):
+        if self.kl_warmup:
+            from ._schedules import kl_weight
+
+            self.kl_weight.assign(kl_weight(epoch, self.beta, self.kl_warmup))
+
+    def _kl_term(self, kl):
+        """``beta`` (or the warm-up's weight) times ``kl``; ``beta == 1`` adds it as is."""
+        if self.kl_weight is not None:
+            return self.kl_weight * kl
+        # beta == 1: the report's computation, unchanged
+        return kl if self.beta == 1.0 else self.beta * kl
 
     def train_batch(self, x, labels, eps):
         with tf.GradientTape() as tape:
             reconstruction, kl = vae_terms(
                 x, self.encoder, self.decoder, eps, training=True, labels=labels,
                 likelihood=self.likelihood)
-            # beta == 1 adds the KL term as is: the report's computation, unchanged
-            total = reconstruction + (kl if self.beta == 1.0 else self.beta * kl)
+            total = reconstruction + self._kl_term(kl)
             loss, _ = batch_mean(total)
         variables = self.trainable_variables
         grads = tape.gradient(loss, variables)

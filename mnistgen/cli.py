@@ -95,6 +95,9 @@ def _add_train(sub):
                        help="train a class-conditional model on the labels")
     train.add_argument("--beta", type=float, default=None,
                        help="VAE only: weight of the KL term (beta-VAE; default 1, the report's)")
+    train.add_argument("--kl-warmup", type=int, default=None, metavar="EPOCHS",
+                       help="VAE only: epochs over which the KL term's weight rises to --beta "
+                            "(default 0, the report's: none)")
     train.add_argument("--gmm", type=int, default=None, metavar="N",
                        help="VAE only: sample through a GaussianMixture(N) fitted on the "
                             "training latents (latent_sampler)")
@@ -205,7 +208,7 @@ def _add_evaluate(sub):
 
 
 #: Options of ``mnistgen train`` that only one of the models has, by model.
-_ONLY = {"vae": ("beta", "gmm", "conv_dense_units", "hidden_units"),
+_ONLY = {"vae": ("beta", "kl_warmup", "gmm", "conv_dense_units", "hidden_units"),
          "gan": ("loss", "gp_weight", "gp_interval", "n_critic", "spectral_norm", "ema", "self_conditioning", "conditioning",
                  "generator_learning_rate", "discriminator_learning_rate", "beta_1", "beta_2",
                  "generator_units", "discriminator_units", "conv_generator_filters")}
@@ -214,7 +217,7 @@ _ONLY = {"vae": ("beta", "gmm", "conv_dense_units", "hidden_units"),
 _PARAMS = ("epochs", "batch_size", "latent_dim", "architecture", "beta", "early_stopping",
            "validation_fraction", "n_iter_no_change", "tol", "on_divergence", "learning_rate",
            "conv_filters", "conv_dense_units", "hidden_units", "dtype_policy",
-           "learning_rate_schedule") + _ONLY["gan"]
+           "learning_rate_schedule", "kl_warmup") + _ONLY["gan"]
 #: Estimator parameters with no ``mnistgen train`` option, and why.
 PYTHON_ONLY = {
     "callbacks": "Keras callback objects",

@@ -1,5 +1,5 @@
 """The report's MLP variational autoencoder as a scikit-learn estimator."""
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
@@ -152,6 +152,13 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         ``"cosine"`` lowers ``learning_rate`` epoch by epoch along half a
         cosine, to near 0 in the last of ``epochs``; ``"constant"`` (the
         report's) keeps it.
+    kl_warmup : int, default=0
+        Epochs over which the KL term's weight rises linearly to ``beta``
+        (a KL warm-up): in epoch ``e`` (counted from 0 over the whole
+        training) of the first ``kl_warmup`` it is ``beta * (e + 1) /
+        (kl_warmup + 1)``. ``0``, the report's, weights it by ``beta`` from
+        the start. ``history_["loss"]`` is the loss trained, with the weight
+        of its epoch.
 
     Attributes
     ----------
@@ -222,6 +229,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         **COMMON_CONSTRAINTS,
         "hidden_units": [Widths()],
         "beta": [Interval(Real, 0.0, np.inf, closed="left")],
+        "kl_warmup": [Interval(Integral, 0, None, closed="left")],
         "conv_dense_units": [Widths(allow_empty=True)],
         "latent_sampler": [None, HasMethods(["fit", "sample"])],
     }
@@ -252,6 +260,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         tol=1e-4,
         dtype_policy="float32",
         learning_rate_schedule="constant",
+        kl_warmup=0,
     ):
         self.latent_dim = latent_dim
         self.hidden_units = hidden_units
@@ -276,6 +285,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         self.tol = tol
         self.dtype_policy = dtype_policy
         self.learning_rate_schedule = learning_rate_schedule
+        self.kl_warmup = kl_warmup
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -324,7 +334,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         from ._vae_trainer import VAETrainer
 
         trainer = VAETrainer(self.encoder_, self.decoder_, self.latent_dim, beta=self.beta,
-                             n_classes=n_classes(self), likelihood=self._likelihood)
+                             n_classes=n_classes(self), likelihood=self._likelihood,
+                             kl_warmup=self.kl_warmup)
         trainer.compile(optimizer=self.optimizer_,
                         **keras_compile_kwargs(self.architecture, distributed()))
         return trainer

@@ -1,5 +1,6 @@
-"""``learning_rate_schedule``: the rates a user asks for, epoch by epoch; and the
-command line's choices of it and of ``dtype_policy``."""
+"""``learning_rate_schedule``: the rates a user asks for, epoch by epoch; the
+VAE's ``kl_warmup``; and the command line's choices of them and of
+``dtype_policy``."""
 import math
 
 import keras
@@ -8,7 +9,7 @@ import pytest
 
 from mnistgen import GANGenerator, VAEGenerator
 from mnistgen._precision import DTYPE_POLICIES
-from mnistgen._schedules import LEARNING_RATE_SCHEDULES
+from mnistgen._schedules import LEARNING_RATE_SCHEDULES, kl_weight
 
 from conftest import SMALL_GAN, SMALL_VAE
 
@@ -91,3 +92,56 @@ def test_every_registered_name_is_a_choice_of_the_command_line(option, registry)
             assert getattr(args, option[2:].replace("-", "_")) == name
     with pytest.raises(_UsageError, match=f"{option}: invalid choice: 'nope'"):
         _parser().parse_args(["train", "gan", option, "nope"])
+
+
+def test_kl_weight_rises_linearly_to_beta():
+    assert [kl_weight(e, 2.0, 3) for e in range(6)] == [0.5, 1.0, 1.5, 2.0, 2.0, 2.0]
+    assert [kl_weight(e, 1.0, 0) for e in range(3)] == [1.0, 1.0, 1.0]
+
+
+def test_kl_warmup_weights_each_epoch_and_partial_fit_continues(mnist):
+    weights = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            weights.append(float(np.asarray(vae._trainer.kl_weight)))
+
+    vae = VAEGenerator(**dict(SMALL_VAE, epochs=3), beta=2.0, kl_warmup=3, callbacks=[Record()])
+    vae.fit(mnist[0][:320])
+    assert weights == [0.5, 1.0, 1.5]
+    history = vae.history_
+    np.testing.assert_allclose(  # the loss trained is the epoch's weighted one
+        history["loss"], [r + w * k for r, w, k in
+                          zip(history["reconstruction_loss"], weights, history["kl_loss"])], rtol=1e-5)
+    vae.partial_fit(mnist[0][:320])  # the fourth epoch: warmed up
+    assert weights[-1] == 2.0
+
+
+def test_kl_warmup_changes_training_reproducibly_and_lowers_the_loss(mnist):
+    X = mnist[0][:640]
+    params = dict(SMALL_VAE, epochs=3)
+    plain = VAEGenerator(**params).fit(X)
+    warm = VAEGenerator(**params, kl_warmup=2).fit(X)
+    again = VAEGenerator(**params, kl_warmup=2).fit(X)
+    assert warm.history_ == again.history_
+    assert warm.history_["kl_loss"][0] > plain.history_["kl_loss"][0]  # KL weighed less at first
+    assert warm.history_["reconstruction_loss"][-1] < warm.history_["reconstruction_loss"][0]
+    assert np.isfinite(warm.score(X))
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "3", None])
+def test_bad_kl_warmup_is_refused(bad, images):
+    with pytest.raises(ValueError, match="kl_warmup"):
+        VAEGenerator(kl_warmup=bad, epochs=1).fit(images)
+
+
+def test_kl_warmup_from_the_command_line(tmp_path, capsys):
+    from mnistgen import load
+    from mnistgen.cli import main
+
+    out = tmp_path / "vae"
+    assert main(["train", "vae", "--kl-warmup", "2", "--epochs", "1", "--n-train", "200",
+                 "--out", str(out), "--verbose", "0"]) == 0
+    assert load(out / "model.mnistgen").kl_warmup == 2
+    assert main(["train", "gan", "--kl-warmup", "2", "--out", str(tmp_path / "g")]) == 2
+    assert "--kl-warmup applies to the VAE only" in capsys.readouterr().err
