@@ -23,6 +23,7 @@ Importing this module imports Keras (and so TensorFlow).
 """
 import numpy as np
 
+from ._activations import FusibleLeakyReLU
 from ._backend import get_keras
 from ._precision import OUTPUT_DTYPE
 from ._subpixel import SubpixelConv2D, SubpixelConv2DTranspose
@@ -474,21 +475,6 @@ def _norm_act(h, i, norm):
     return layers.LeakyReLU(negative_slope=0.2, name=f"leaky_relu_{i}")(h)
 
 
-def _leaky_relu_as_maximum(h, i):
-    """LeakyReLU(0.2) as ``maximum(h, 0.2 * h)``: the same values and, but at 0, gradients.
-
-    TensorFlow's graph optimizer (grappler's remapper) fuses a convolution,
-    its bias and a ``LeakyRelu`` op into one kernel, but in a training step
-    the op's gradient still reads the unfused bias output: the rewrite
-    fails, for the whole step, with a "remapper failed" error line on
-    stderr. Written as a maximum the pattern does not match and the rest of
-    the step is optimised. The two agree everywhere but at exactly 0, where
-    the maximum passes the full gradient.
-    """
-    slope = layers.Rescaling(0.2, name=f"leaky_slope_{i}")(h)
-    return layers.Maximum(name=f"leaky_relu_{i}")([h, slope])
-
-
 def _image_input(image_shape, n_classes, label_maps=True):
     """Flat-row input reshaped to ``(H, W, C)``, labels as extra channels.
 
@@ -756,7 +742,7 @@ def build_conv_gan_discriminator(image_shape=(28, 28), filters=(32, 64), seed=No
     for i, f in enumerate(filters):
         h = _conv(f, 5, seeds, name=f"conv_{i}", spectral=spectral_norm, image_side=i == 0,
                   label_channels=label_channels)(h)
-        h = _leaky_relu_as_maximum(h, i)
+        h = FusibleLeakyReLU(0.2, name=f"leaky_relu_{i}")(h)
     h = layers.Flatten(name="flatten")(h)
     out = _critic_output(h, label, seeds, output_activation, spectral_norm, projection)
     return _seed_power_iterations(keras.Model(inputs, out, name="discriminator"), seed)

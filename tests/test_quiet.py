@@ -13,6 +13,8 @@ VAEGenerator(hidden_units=(8,), epochs=1, random_state=0).fit(X).sample(4)
 GANGenerator(generator_units=(8,), discriminator_units=(8,), epochs=1, random_state=0).fit(X).sample(4)
 X = np.random.default_rng(0).random((64, 28, 28))
 GANGenerator(architecture="conv", conv_filters=(4, 8), latent_dim=4, epochs=1, random_state=0).fit(X).sample(4)
+GANGenerator(architecture="conv", conv_filters=(4, 8), latent_dim=4, loss="bce-r1", epochs=1,
+             random_state=0).fit(X)
 VAEGenerator(architecture="conv", conv_filters=(4, 8), conv_dense_units=(8,), epochs=1,
              random_state=0).fit(X).sample(4)
 """
