@@ -46,11 +46,22 @@ def infer(model, x, labels=None):
     ``tf.function`` per network set off once a process had fitted and
     sampled five estimators (the warning counts all functions made from
     the same source line as one).
+
+    Batch normalisations are folded into the layers before them
+    (:mod:`mnistgen._folding`): the same outputs to float rounding, faster.
     """
     def make():
+        from ._folding import foldable_pairs, folded_call
+
         specs = [tf.TensorSpec((None,) + tuple(t.shape[1:]), t.dtype) for t in model.inputs]
-        return tf.function(lambda x, labels=None: call(model, x, labels, False),
-                           autograph=False).get_concrete_function(*specs)
+        pairs = foldable_pairs(model)
+
+        def run(x, labels=None):
+            if not pairs:
+                return call(model, x, labels, False)
+            return folded_call(model, [x] if labels is None else [x, labels], pairs)
+
+        return tf.function(run, autograph=False).get_concrete_function(*specs)
 
     fn = cached_function(model, "_mnistgen_infer", make)
     inputs = [x] if labels is None else [x, labels]
