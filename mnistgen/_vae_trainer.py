@@ -14,6 +14,7 @@ from ._backend import get_keras, get_tensorflow
 from ._distribute import batch_mean
 from ._inference import cached_function
 from ._likelihoods import DECODER_LIKELIHOODS, REPORT_LIKELIHOOD
+from ._schedules import kl_weight
 from ._trainer import Trainer
 from .networks import call
 
@@ -59,8 +60,6 @@ class VAETrainer(Trainer):
 
     def begin_epoch(self, epoch):
         if self.kl_warmup:
-            from ._schedules import kl_weight
-
             self.kl_weight.assign(kl_weight(epoch, self.beta, self.kl_warmup))
 
     def _kl_term(self, kl):
