@@ -155,3 +155,18 @@ def test_train_sets_the_network_sizes(tmp_path, capsys):
     assert "--generator-units applies to the GAN only" in capsys.readouterr().err
     assert main(["train", "gan", "--hidden-units", "8", "--out", str(tmp_path / "g")]) == 2
     assert "--hidden-units applies to the VAE only" in capsys.readouterr().err
+
+
+def test_every_train_option_is_named_on_the_workflows_page():
+    """The option list of docs/workflows.rst cannot fall behind the parser."""
+    import argparse
+    from pathlib import Path
+
+    from mnistgen.cli import _parser
+
+    train = next(action for action in _parser()._actions
+                 if isinstance(action, argparse._SubParsersAction)).choices["train"]
+    page = (Path(__file__).parents[1] / "docs" / "workflows.rst").read_text()
+    options = [o for action in train._actions for o in action.option_strings if o.startswith("--")]
+    missing = [o for o in options if f"``{o}" not in page and o != "--help"]
+    assert options and not missing
