@@ -40,6 +40,8 @@ def foldable_pairs(model):
     """``{id(layer): batch_norm}``: each batch normalisation (on the last
     axis) that alone reads the output of a foldable layer without activation."""
     pairs = {}
+    if not hasattr(model, "_run_through_graph"):  # not a functional model of this Keras
+        return pairs
     try:
         for bn in model.layers:
             if not isinstance(bn, keras.layers.BatchNormalization) or bn.axis not in (-1, len(
