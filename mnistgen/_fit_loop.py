@@ -22,7 +22,7 @@ from ._state import restore, snapshot
 
 keras = get_keras()
 
-__all__ = ["EpochGuard", "EpochLearningRate", "Outcome", "quiet_keras_retracing", "run_epochs",
+__all__ = ["EpochGuard", "EpochSchedules", "Outcome", "quiet_keras_retracing", "run_epochs",
            "train"]
 
 
@@ -99,8 +99,8 @@ class EpochGuard(keras.callbacks.Callback):
         restore(self.variables, self._good)
 
 
-class EpochLearningRate(keras.callbacks.Callback):
-    """Set ``est``'s optimizers' learning rates at each epoch's start, by its schedule.
+class EpochSchedules(keras.callbacks.Callback):
+    """Set each epoch's schedules at its start: ``est``'s learning rates, then the trainer's.
 
     With ``learning_rate_schedule="constant"`` (the report's) the rates are
     the parameters' every epoch (:mod:`mnistgen._schedules`); setting them
@@ -180,7 +180,7 @@ def train(est, X, labels, epochs, monitor=None):
         if hasattr(callback, "set_estimator"):
             callback.set_estimator(est)
     outcome = run_epochs(est._trainer, dataset, steps_per_epoch, epochs, guard,
-                         [EpochLearningRate(est), *(est.callbacks or [])], est.verbose)
+                         [EpochSchedules(est), *(est.callbacks or [])], est.verbose)
     if outcome.interrupted:
         est.__dict__.pop("_trainer", None)
     if monitor is not None:

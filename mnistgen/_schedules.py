@@ -6,7 +6,7 @@ factor by which every optimizer's learning rate (``learning_rate``, or the
 GAN's per-network rates) is multiplied during epoch ``epoch`` (counted from
 0 over the estimator's whole training, ``n_iter_``) of ``epochs``
 (the ``epochs`` parameter), set at the start of each epoch by
-:class:`mnistgen._fit_loop.EpochLearningRate`. ``"constant"``, the default
+:class:`mnistgen._fit_loop.EpochSchedules`. ``"constant"``, the default
 and the report's, keeps the rates as given.
 
 The VAE's ``kl_warmup`` is a schedule of the same kind for the weight of
