@@ -91,7 +91,7 @@ def test_bfloat16_gan_critic_learns_to_tell_real_from_generated(mnist):
     assert gan.history_["d_real"][-1] > gan.history_["d_fake"][-1]
 
 
-def test_bfloat16_is_close_to_float32_at_thenetworks_equal(digits_16):
+def test_bfloat16_is_close_to_float32_at_the_same_weights(digits_16):
     """The same weights give nearly the same outputs: bfloat16 rounds, it does not change the model."""
     X, _ = digits_16
     vae32 = VAEGenerator(**CONV_VAE).fit(X)
