@@ -121,7 +121,8 @@ TWIN_FLAGS = {
     "GANGenerator": {"latent_dim": "--latent-dim", "batch_size": "--batch-size", "ema": "--ema",
                      "loss": "--loss", "gp_weight": "--gp-weight", "gp_interval": "--gp-interval",
                      "conditioning": "--conditioning"},
-    "VAEGenerator": {"latent_dim": "--latent-dim", "batch_size": "--batch-size"},
+    "VAEGenerator": {"latent_dim": "--latent-dim", "batch_size": "--batch-size",
+                     "conv_dense_units": "--dense-units"},
 }
 #: Parameters that change nothing in a training epoch's work (the latent
 #: sampler is fitted after training), or that the twins' flags and labels carry.
@@ -163,7 +164,9 @@ def twin_args(cls_name, params, n_classes):
     args = ["gan" if cls_name == "GANGenerator" else "vae"]
     for key, flag in flags.items():
         if full[key] is not None:
-            args += [flag, str(full[key])]
+            value = full[key]
+            text = ",".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value)
+            args += [flag, text]
     if full.get("self_conditioning"):
         args += ["--classes", str(full["self_conditioning"]), "--self-conditioning"]
     elif full["conditional"]:

@@ -125,6 +125,11 @@ MODELS = {
                                                      "learning_rate_schedule": "cosine",
                                                      "kl_warmup": 10,
                                                      "latent_sampler": "gmm10"}),
+    # the same trained on the importance-weighted bound with 5 draws (objective="iwae")
+    "conv-vae-32-d256-iwae5-gmm": (VAEGenerator, {"architecture": "conv", "latent_dim": 32,
+                                                  "conv_dense_units": (256,), "objective": "iwae",
+                                                  "importance_samples": 5,
+                                                  "latent_sampler": "gmm10"}),
     "conv-vae-0.1": (VAEGenerator, {"architecture": "conv", "conv_dense_units": ()}),
     # the stable-GAN options (GANGenerator's loss, spectral_norm, ema, ...)
     "gan-ema": (GANGenerator, {"ema": 0.999}),

@@ -25,8 +25,9 @@ the others):
 ``vae``
     ``VAEGenerator(architecture="conv", latent_dim=32)``: encoder 3x3
     stride-2 ReLU convolutions 1 -> 32 -> 64, ReLU dense layers of 512 and
-    256 units (``conv_dense_units``), linear heads for the mean and
-    log-variance; decoder ReLU dense layers 256, 512 and 7x7x64, a 3x3
+    256 units (``conv_dense_units``; ``--dense-units 256`` for one of 256),
+    linear heads for the mean and log-variance; decoder ReLU dense layers
+    256, 512 and 7x7x64 (the same widths reversed), a 3x3
     stride-2 ReLU transposed convolution to 14x14x32, one to 28x28x1 with a
     sigmoid. The
     report's loss (binary cross-entropy summed over pixels plus KL, mean
@@ -53,16 +54,17 @@ the others):
     labels where ``MNIST_NPZ`` holds ``y_train``, else on random ones.
 ``vae-recommended``, ``cvae-recommended``
     ``VAEGenerator.from_preset("recommended")`` and its conditional
-    recipe: the ``vae`` twin (the preset's Gaussian-mixture latent sampler
-    is fitted after training and is not part of an epoch) and, with
-    ``--classes 10``, the conditional one: the encoder reads the one-hot
+    recipe: the ``vae`` twin with ``--dense-units 256`` (the preset's
+    Gaussian-mixture latent sampler is fitted after training and is not
+    part of an epoch) and, with ``--classes 10`` and the dense layers of
+    512 and 256, the conditional one: the encoder reads the one-hot
     label as 10 constant image channels, the decoder takes it concatenated
     to ``z``.
 
 ``bench_conv_speed.py`` reads each preset's recipe from mnistgen and passes
 it as flags (``--ema``, ``--loss``, ``--gp-weight``, ``--gp-interval``,
 ``--classes``, ``--self-conditioning``, ``--conditioning``,
-``--latent-dim``, ``--batch-size``) to the ``gan`` or ``vae`` twin, so that
+``--latent-dim``, ``--batch-size``, ``--dense-units``) to the ``gan`` or ``vae`` twin, so that
 a changed recipe is followed; the preset names here are today's recipes,
 for runs by hand.
 
@@ -100,7 +102,7 @@ from _common import timed  # noqa: E402  (median of timed calls after a first, a
 GAN_DEFAULTS = dict(kind="gan", latent_dim=100, batch_size=64, ema=None, classes=0,
                     self_conditioning=False, conditioning="input", loss="bce",
                     gp_weight=1.0, gp_interval=1)
-VAE_DEFAULTS = dict(kind="vae", latent_dim=32, batch_size=100, classes=0)
+VAE_DEFAULTS = dict(kind="vae", latent_dim=32, batch_size=100, classes=0, dense_units=(512, 256))
 RECIPES = {
     "gan": GAN_DEFAULTS,
     "vae": VAE_DEFAULTS,
@@ -109,7 +111,7 @@ RECIPES = {
                         "conditioning": "projection", "loss": "bce-r1"},
     "cgan-recommended": {**GAN_DEFAULTS, "ema": 0.999, "classes": 10,
                          "conditioning": "projection", "loss": "bce-r1", "gp_interval": 4},
-    "vae-recommended": VAE_DEFAULTS,
+    "vae-recommended": {**VAE_DEFAULTS, "dense_units": (256,)},
     "cvae-recommended": {**VAE_DEFAULTS, "classes": 10},
 }
 #: The losses the GAN twin has (mnistgen's GAN_LOSSES of the same names).
@@ -226,6 +228,11 @@ class ConvVAE(nn.Module):
         return self.decode(z, labels), mean, log_var
 
 
+def vae_twin(cfg):
+    """The VAE twin of the settings ``cfg``."""
+    return ConvVAE(cfg["latent_dim"], dense_units=cfg["dense_units"], n_classes=cfg["classes"])
+
+
 def forward_flops(module, *example):
     """FLOPs of one image through ``module``'s convolutions and linear layers (2 per multiply-add).
 
@@ -269,7 +276,7 @@ def training_flops(cfg):
     labels = torch.zeros(1, k) if k else None
     image = torch.zeros(1, 1, 28, 28)
     if cfg["kind"] == "vae":
-        return 3 * forward_flops(ConvVAE(cfg["latent_dim"], n_classes=k), image, labels)
+        return 3 * forward_flops(vae_twin(cfg), image, labels)
     generator, discriminator = conv_gan(cfg)
     g = forward_flops(generator, torch.zeros(1, cfg["latent_dim"]), labels)
     d = forward_flops(discriminator, image, labels)
@@ -429,7 +436,7 @@ def train_gan(x, labels, epochs, device, memory_format, cfg):
 
 def train_vae(x, labels, epochs, device, memory_format, cfg):
     """Train the VAE twin; return the seconds of one ``sample(10_000)``."""
-    model = ConvVAE(cfg["latent_dim"], n_classes=cfg["classes"]).to(device).to(memory_format=memory_format)
+    model = vae_twin(cfg).to(device).to(memory_format=memory_format)
     optimizer = torch.optim.Adam(model.parameters(), 1e-3)
 
     def step(images, labels):
@@ -486,6 +493,8 @@ FLAGS = {
     "loss": dict(choices=LOSSES, help="the adversarial loss (gan)"),
     "gp_weight": dict(type=float, help="the R1 penalty's weight (gan, bce-r1)"),
     "gp_interval": dict(type=int, help="the R1 penalty on every K-th D step, weighted K times"),
+    "dense_units": dict(type=lambda text: tuple(int(u) for u in text.split(",")),
+                        help="widths of the dense layers, comma-separated (vae: 512,256)"),
 }
 
 
@@ -497,7 +506,7 @@ def settings(parser, args):
         if value is None:
             continue
         if key not in cfg:
-            parser.error(f"--{key.replace('_', '-')} is a setting of the GAN twins only")
+            parser.error(f"--{key.replace('_', '-')} is not a setting of the {cfg['kind']} twin")
         cfg[key] = value
     if cfg.get("self_conditioning") and not cfg["classes"]:
         parser.error("--self-conditioning needs --classes K (the number of clusters)")

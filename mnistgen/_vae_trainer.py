@@ -4,9 +4,12 @@ Loss per batch: the mean over images of minus the decoder's log-likelihood
 (:mod:`mnistgen._likelihoods`; the report's is binary cross-entropy summed
 over pixels) plus ``beta`` times KL(q(z|x) || N(0, I)); ``beta=1`` is the
 report's loss. With a KL warm-up the KL weight rises to ``beta`` over the
-first epochs (:func:`mnistgen._schedules.kl_weight`). The
-reparameterisation noise ``eps`` comes with each row from the input
-pipeline. A conditional VAE hands the one-hot labels to both networks.
+first epochs (:func:`mnistgen._schedules.kl_weight`). Another
+``objective`` (:mod:`mnistgen._objectives`) trains on the
+importance-weighted bound instead. The reparameterisation noise ``eps``
+(one draw per image, or the objective's draws) comes with each row from
+the input pipeline. A conditional VAE hands the one-hot labels to both
+networks.
 """
 import numpy as np
 
@@ -22,7 +25,8 @@ keras = get_keras()
 tf = get_tensorflow()
 ops = keras.ops
 
-__all__ = ["VAETrainer", "importance_weighted_bound", "vae_terms"]
+__all__ = ["VAETrainer", "gaussian_kl", "importance_weighted_bound", "log_mean_exp",
+           "log_weights", "vae_terms"]
 
 _REPORT = DECODER_LIKELIHOODS[REPORT_LIKELIHOOD]
 
@@ -38,22 +42,50 @@ def vae_terms(x, encoder, decoder, eps, training=False, labels=None, likelihood=
     z = z_mean + ops.exp(0.5 * z_log_var) * eps
     recon = call(decoder, z, labels, training)
     reconstruction = -likelihood.log_prob(x, recon)
-    kl = -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
-    return reconstruction, kl
+    return reconstruction, gaussian_kl(z_mean, z_log_var)
+
+
+def gaussian_kl(mean, log_var):
+    """KL(N(mean, exp(log_var)) || N(0, I)) of each row, in nats."""
+    return -0.5 * ops.sum(1.0 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1)
+
+
+def log_weights(x, mean, log_var, eps, decoder, labels=None, likelihood=_REPORT, training=False):
+    """The two parts of the importance weights' logarithms, each ``(k, n)``.
+
+    For codes ``z_i = mean + exp(log_var / 2) * eps_i`` (``eps`` of shape
+    ``(k, n, latent)``, or ``(k, 1, latent)`` to share the draws between
+    the ``n`` images) returns ``log p(x | z_i)`` under the decoder's
+    ``likelihood`` and ``log p(z_i) - log q(z_i | x)`` for the N(0, I)
+    prior. The k codes of all images are decoded in one call.
+    """
+    z = mean[None] + ops.exp(0.5 * log_var)[None] * eps  # (k, n, latent)
+    k, n = ops.shape(z)[0], ops.shape(z)[1]
+    rep = None if labels is None else ops.tile(labels, (k, 1))
+    recon = ops.reshape(call(decoder, ops.reshape(z, (k * n, -1)), rep, training), (k, n, -1))
+    log_px = likelihood.log_prob(ops.tile(x[None], (k, 1, 1)), recon)
+    return log_px, _log_normal(z, 0.0, ops.zeros_like(z)) - _log_normal(z, mean[None], log_var[None])
+
+
+def log_mean_exp(a):
+    """``log mean(exp(a))`` over the first axis, computed stably."""
+    return ops.logsumexp(a, axis=0) - ops.log(ops.cast(ops.shape(a)[0], a.dtype))
 
 
 class VAETrainer(Trainer):
-    """Trains an encoder/decoder pair on the negative ELBO (the report's loss)."""
+    """Trains an encoder/decoder pair on an ``objective`` of
+    :mod:`mnistgen._objectives` (the report's: the negative ELBO)."""
 
     log_names = ("loss", "reconstruction_loss", "kl_loss")
 
-    def __init__(self, encoder, decoder, latent_dim, beta=1.0, n_classes=0, likelihood=_REPORT,
-                 kl_warmup=0, **kwargs):
-        super().__init__(latent_dim, n_classes, **kwargs)
+    def __init__(self, encoder, decoder, latent_dim, objective, beta=1.0, n_classes=0,
+                 likelihood=_REPORT, kl_warmup=0, importance_samples=1, **kwargs):
+        super().__init__(latent_dim * objective.draws(importance_samples), n_classes, **kwargs)
         self.encoder = encoder
         self.decoder = decoder
         self.beta = float(beta)
         self.likelihood = likelihood
+        self.objective = objective
         self.kl_warmup = int(kl_warmup)
         # the KL weight of the current epoch, set by ``begin_epoch`` (warm-up only)
         self.kl_weight = tf.Variable(self.beta, trainable=False) if self.kl_warmup else None
@@ -71,10 +103,8 @@ class VAETrainer(Trainer):
 
     def train_batch(self, x, labels, eps):
         with tf.GradientTape() as tape:
-            reconstruction, kl = vae_terms(
-                x, self.encoder, self.decoder, eps, training=True, labels=labels,
-                likelihood=self.likelihood)
-            total = reconstruction + self._kl_term(kl)
+            total, reconstruction, kl = self.objective.per_image(
+                x, labels, eps, self.encoder, self.decoder, self.likelihood, self._kl_term)
             loss, _ = batch_mean(total)
         variables = self.trainable_variables
         grads = tape.gradient(loss, variables)
@@ -99,15 +129,9 @@ def importance_weighted_bound(encoder, decoder, x, eps, labels=None, likelihood=
     def make():
         def bound(x, eps, labels=None):
             mean, log_var = call(encoder, x, labels, False)
-            k, n = ops.shape(eps)[0], ops.shape(x)[0]
-            z = mean[None] + ops.exp(0.5 * log_var)[None] * eps[:, None, :]  # (k, n, latent)
-            flat = ops.reshape(z, (k * n, -1))
-            rep = None if labels is None else ops.tile(labels, (k, 1))
-            recon = ops.reshape(call(decoder, flat, rep, False), (k, n, -1))
-            log_px = likelihood.log_prob(ops.tile(x[None], (k, 1, 1)), recon)
-            log_w = (log_px + _log_normal(z, 0.0, ops.zeros_like(z))
-                     - _log_normal(z, mean[None], log_var[None]))
-            return ops.logsumexp(log_w, axis=0) - ops.log(ops.cast(k, log_w.dtype))
+            log_px, log_ratio = log_weights(x, mean, log_var, eps[:, None, :], decoder, labels,
+                                            likelihood)
+            return log_mean_exp(log_px + log_ratio)
 
         specs = [tf.TensorSpec((None,) + tuple(t.shape[1:]), t.dtype) for t in encoder.inputs]
         eps_spec = tf.TensorSpec((None, eps.shape[1]), tf.float32)

@@ -21,6 +21,7 @@ import sys
 import time
 
 from ._gan_losses import GAN_LOSSES, LABEL_CONDITIONINGS
+from ._objectives import VAE_OBJECTIVES
 from ._precision import DTYPE_POLICIES
 from ._presets import PRESETS
 from ._schedules import LEARNING_RATE_SCHEDULES
@@ -87,20 +88,9 @@ def _add_train(sub):
     train.add_argument("--latent-dim", type=int, default=None, help="latent size (default: the report's)")
     train.add_argument("--architecture", choices=["mlp", "conv"], default=None,
                        help="'mlp' (the report's, default) or 'conv' (DCGAN-style / convolutional VAE)")
-    train.add_argument("--conv-dense-units", type=int, nargs="*", default=None, metavar="N",
-                       help="VAE only, with --architecture conv: widths of the dense layers "
-                            "between the convolutions and the latent code (default 512 256; "
-                            "the option alone: none)")
     train.add_argument("--conditional", action="store_true",
                        help="train a class-conditional model on the labels")
-    train.add_argument("--beta", type=float, default=None,
-                       help="VAE only: weight of the KL term (beta-VAE; default 1, the report's)")
-    train.add_argument("--kl-warmup", type=int, default=None, metavar="EPOCHS",
-                       help="VAE only: epochs over which the KL term's weight rises to --beta "
-                            "(default 0, the report's: none)")
-    train.add_argument("--gmm", type=int, default=None, metavar="N",
-                       help="VAE only: sample through a GaussianMixture(N) fitted on the "
-                            "training latents (latent_sampler)")
+    _add_vae_options(train)
     _add_size_options(train)
     _add_optimiser_options(train)
     _add_gan_options(train)
@@ -145,6 +135,26 @@ def _add_size_options(train):
     train.add_argument("--conv-generator-filters", **widths,
                        help="GAN only, with --architecture conv: the generator's own channels "
                             "(default: --conv-filters)")
+
+
+def _add_vae_options(train):
+    train.add_argument("--conv-dense-units", type=int, nargs="*", default=None, metavar="N",
+                       help="VAE only, with --architecture conv: widths of the dense layers "
+                            "between the convolutions and the latent code (default 512 256; "
+                            "the option alone: none)")
+    train.add_argument("--beta", type=float, default=None,
+                       help="VAE only: weight of the KL term (beta-VAE; default 1, the report's)")
+    train.add_argument("--kl-warmup", type=int, default=None, metavar="EPOCHS",
+                       help="VAE only: epochs over which the KL term's weight rises to --beta "
+                            "(default 0, the report's: none)")
+    train.add_argument("--objective", choices=list(VAE_OBJECTIVES), default=None,
+                       help="VAE only: the training objective, 'elbo' (the report's) or "
+                            "'iwae' (the importance-weighted bound)")
+    train.add_argument("--importance-samples", type=int, default=None, metavar="K",
+                       help="VAE only, --objective iwae: draws per image (default 5)")
+    train.add_argument("--gmm", type=int, default=None, metavar="N",
+                       help="VAE only: sample through a GaussianMixture(N) fitted on the "
+                            "training latents (latent_sampler)")
 
 
 def _add_optimiser_options(train):
@@ -208,7 +218,8 @@ def _add_evaluate(sub):
 
 
 #: Options of ``mnistgen train`` that only one of the models has, by model.
-_ONLY = {"vae": ("beta", "kl_warmup", "gmm", "conv_dense_units", "hidden_units"),
+_ONLY = {"vae": ("beta", "kl_warmup", "objective", "importance_samples", "gmm", "conv_dense_units",
+                 "hidden_units"),
          "gan": ("loss", "gp_weight", "gp_interval", "n_critic", "spectral_norm", "ema", "self_conditioning", "conditioning",
                  "generator_learning_rate", "discriminator_learning_rate", "beta_1", "beta_2",
                  "generator_units", "discriminator_units", "conv_generator_filters")}
@@ -217,7 +228,7 @@ _ONLY = {"vae": ("beta", "kl_warmup", "gmm", "conv_dense_units", "hidden_units")
 _PARAMS = ("epochs", "batch_size", "latent_dim", "architecture", "beta", "early_stopping",
            "validation_fraction", "n_iter_no_change", "tol", "on_divergence", "learning_rate",
            "conv_filters", "conv_dense_units", "hidden_units", "dtype_policy",
-           "learning_rate_schedule", "kl_warmup") + _ONLY["gan"]
+           "learning_rate_schedule", "kl_warmup", "objective", "importance_samples") + _ONLY["gan"]
 #: Estimator parameters with no ``mnistgen train`` option, and why.
 PYTHON_ONLY = {
     "callbacks": "Keras callback objects",

@@ -66,3 +66,11 @@ def test_the_benchmarked_models_are_the_recommended_conv_models():
     assert params["conv GAN, ema 0.999, batch 64"] == dict(architecture="conv", ema=0.999)
     assert params["conv VAE, latent 32, batch 100"] == dict(architecture="conv", latent_dim=32)
     assert GANGenerator().batch_size == 64 and VAEGenerator().batch_size == 100
+
+
+@pytest.mark.parametrize("conditional, widths", [(False, "256"), (True, "512,256")])
+def test_the_vae_preset_twin_gets_the_preset_dense_layers(conditional, widths):
+    recipe = VAEGenerator.presets()["recommended"].recipe(conditional)
+    args = BENCH["twin_args"]("VAEGenerator", recipe, 10)
+    assert args[args.index("--dense-units") + 1] == widths
+    assert ("--classes" in args) is conditional

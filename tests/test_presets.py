@@ -38,6 +38,9 @@ def test_conditional_picks_the_conditional_recipe():
     want = VAEGenerator.presets()["recommended"].recipe(conditional=True)
     assert vae.conditional is True and want["conditional"] is True
     assert vae.architecture == want["architecture"]
+    # the recipes differ in more than the flag: the unconditional VAE's one dense layer
+    assert vae.conv_dense_units == (512, 256)
+    assert VAEGenerator.from_preset("recommended").conv_dense_units == (256,)
 
 
 def test_estimator_valued_parameters_are_fresh_for_each_estimator():
@@ -81,6 +84,7 @@ def test_cli_trains_from_a_preset(tmp_path, capsys):
                  "--out", str(out), "--verbose", "0"]) == 0
     est = load(out / "model.mnistgen")
     assert (est.architecture, est.latent_dim, est.n_iter_) == ("conv", 32, 1)
+    assert est.conv_dense_units == (256,)
     assert isinstance(est.latent_sampler, GaussianMixture)
     assert main(["train", "gan", "--preset", "recommended", "--architecture", "mlp",
                  "--out", str(tmp_path / "g")]) == 2
