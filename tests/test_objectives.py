@@ -91,3 +91,13 @@ def test_the_objective_from_the_command_line(tmp_path, capsys):
     assert "--objective applies to the VAE only" in capsys.readouterr().err
     assert main(["train", "vae", "--objective", "best", "--out", str(tmp_path / "z")]) == 2
     assert "invalid choice: 'best'" in capsys.readouterr().err
+
+
+def test_a_conditional_conv_vae_trains_on_the_bound(mnist):
+    X, y = mnist[0][:200], mnist[1][:200]
+    vae = VAEGenerator(architecture="conv", conv_filters=(4, 8), conv_dense_units=(16,),
+                       latent_dim=4, conditional=True, objective="iwae", importance_samples=3,
+                       epochs=2, batch_size=50, random_state=0).fit(X, y)
+    assert np.all(np.isfinite(vae.history_["loss"]))
+    assert vae.sample(4, y=[0, 1, 2, 3]).shape == (4, 28, 28)
+    assert np.isfinite(vae.score(X[:10], y[:10], n_importance=3))
