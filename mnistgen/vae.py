@@ -132,10 +132,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     early_stopping : bool, default=False
         If True, :meth:`fit` holds out ``validation_fraction`` of the images
         (stratified by label for a conditional model), records their loss
-        after every epoch as ``history_["val_loss"]`` (the training loss on
-        the held-out images, one fixed noise draw per image: the negative
-        ELBO for ``beta=1``; shown in the progress bar and seen by
-        ``callbacks``), stops once it has not fallen by ``tol`` for
+        after every epoch as ``history_["val_loss"]`` (``reconstruction +
+        beta * KL`` on the held-out images, one fixed noise draw per image:
+        the negative ELBO for ``beta=1``, whatever the ``objective``; shown
+        in the progress bar and seen by ``callbacks``), stops once it has not fallen by ``tol`` for
         ``n_iter_no_change`` epochs and ends with the weights of the best
         epoch (``best_epoch_``). :meth:`partial_fit` ignores it.
     validation_fraction : float, default=0.1
