@@ -223,12 +223,15 @@ _ONLY = {"vae": ("beta", "kl_warmup", "objective", "importance_samples", "gmm", 
          "gan": ("loss", "gp_weight", "gp_interval", "n_critic", "spectral_norm", "ema", "self_conditioning", "conditioning",
                  "generator_learning_rate", "discriminator_learning_rate", "beta_1", "beta_2",
                  "generator_units", "discriminator_units", "conv_generator_filters")}
+#: Options of ``mnistgen train`` that set no parameter of the same name
+#: (``--gmm N`` makes a ``latent_sampler``).
+_NOT_PARAMS = ("gmm",)
 #: Options of ``mnistgen train`` passed on as estimator parameters when given
-#: (a list of widths as a tuple).
-_PARAMS = ("epochs", "batch_size", "latent_dim", "architecture", "beta", "early_stopping",
+#: (a list of widths as a tuple): those of both models, then each model's own.
+_PARAMS = ("epochs", "batch_size", "latent_dim", "architecture", "early_stopping",
            "validation_fraction", "n_iter_no_change", "tol", "on_divergence", "learning_rate",
-           "conv_filters", "conv_dense_units", "hidden_units", "dtype_policy",
-           "learning_rate_schedule", "kl_warmup", "objective", "importance_samples") + _ONLY["gan"]
+           "conv_filters", "dtype_policy", "learning_rate_schedule") + tuple(
+    name for names in _ONLY.values() for name in names if name not in _NOT_PARAMS)
 #: Estimator parameters with no ``mnistgen train`` option, and why.
 PYTHON_ONLY = {
     "callbacks": "Keras callback objects",
