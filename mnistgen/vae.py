@@ -135,9 +135,10 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         after every epoch as ``history_["val_loss"]`` (``reconstruction +
         beta * KL`` on the held-out images, one fixed noise draw per image:
         the negative ELBO for ``beta=1``, whatever the ``objective``; shown
-        in the progress bar and seen by ``callbacks``), stops once it has not fallen by ``tol`` for
-        ``n_iter_no_change`` epochs and ends with the weights of the best
-        epoch (``best_epoch_``). :meth:`partial_fit` ignores it.
+        in the progress bar and seen by ``callbacks``), stops once it has
+        not fallen by ``tol`` for ``n_iter_no_change`` epochs and ends with
+        the weights of the best epoch (``best_epoch_``). :meth:`partial_fit`
+        ignores it.
     validation_fraction : float, default=0.1
         Share of the images held out when ``early_stopping`` is on.
     n_iter_no_change : int, default=10
@@ -188,8 +189,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         minimised, ``reconstruction_loss + beta * kl_loss``: the negative
         ELBO for ``beta=1``; with ``objective="iwae"`` minus that bound),
         ``"reconstruction_loss"`` (over the draws, with ``"iwae"``) and
-        ``"kl_loss"``, in nats, and with ``early_stopping`` ``"val_loss"``. Grows with
-        ``partial_fit`` and warm-started fits.
+        ``"kl_loss"``, in nats, and with ``early_stopping`` ``"val_loss"``.
+        Grows with ``partial_fit`` and warm-started fits.
     best_epoch_ : int
         Only with ``early_stopping``: the epoch (counted as ``n_iter_``)
         of the lowest ``val_loss``, whose weights the model has.
