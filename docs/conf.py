@@ -91,6 +91,11 @@ def _cell(stat, fmt):
 _BOOKKEEPING = {"--out": 1, "--results": 1, "--reuse-rows": 0, "--recorded-only": 0}
 
 
+#: The PyTorch environment's interpreter, as the performance page sets it up
+#: (the recorded command names the one of the machine it ran on).
+_TORCH_PYTHON = "~/torchenv/bin/python"
+
+
 def _rerun_command(command):
     """``command`` without its bookkeeping options (the exact one stays in the JSON file)."""
     words, out = command.split(), []
@@ -98,6 +103,9 @@ def _rerun_command(command):
         word = words.pop(0)
         if word in _BOOKKEEPING:
             del words[:_BOOKKEEPING[word]]
+        elif word == "--torch-python" and words:
+            out += [word, _TORCH_PYTHON]
+            del words[:1]
         else:
             out.append(word)
     return " ".join(out)

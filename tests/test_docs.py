@@ -172,6 +172,16 @@ def test_measured_tables_print_the_results_files(tmp_path):
         assert not stray, f"{name}: caption numbers {sorted(stray)} are not in {name}.json"
 
 
+def test_captions_give_a_command_a_user_can_rerun(tmp_path):
+    """A caption's command has no bookkeeping options and no path of the machine it ran on."""
+    for name, text in _measured_tables(tmp_path).items():
+        caption = _list_table(text)[1]
+        for word in ("--out", "--results", "--reuse-rows", "--recorded-only", "/tmp/"):
+            assert word not in caption, (name, word)
+        if "--torch-python" in caption:
+            assert "--torch-python ~/torchenv/bin/python" in caption, name
+
+
 def _table_headers(text):
     """Yield ``(line number, header cells)`` of each table of an rst text.
 
