@@ -99,7 +99,7 @@ def network_from_bytes(data, source="<bytes>"):
     from ._backend import get_keras
 
     keras = get_keras()
-    from . import _activations, _subpixel  # noqa: F401  register the layers the conv networks use
+    from . import _activations, _normalization, _subpixel  # noqa: F401  the conv networks' layers
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.keras")
         with open(path, "wb") as fh:

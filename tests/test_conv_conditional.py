@@ -57,7 +57,7 @@ def test_conv_shapes_dtypes_ranges(name, request, images):
         assert est.inverse_transform(Z[:3]).shape == (3, 8, 8)
         assert np.all(np.isfinite(est.score_samples(images[:4])))
     else:
-        assert "BatchNormalization" in _layer_types(est.generator_)
+        assert "FusedBatchNormalization" in _layer_types(est.generator_)
 
 
 def test_conv_dcgan_layout_on_mnist_size():
