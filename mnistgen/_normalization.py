@@ -6,10 +6,11 @@ multiply-add and each one's gradient). :class:`FusedBatchNormalization`
 computes the same values with one ``FusedBatchNormV3`` operation and its
 one gradient operation, which oneDNN runs as fused kernels on the CPU: the
 same outputs, gradients and moving statistics to float rounding, in less
-time (the performance page measures it). Inference, and every setting the
-fused kernel does not cover (synchronized statistics across replicas, a
-mask, batch renormalisation, an axis other than the last, no scale or no
-offset), take Keras's own path.
+time (measured in the benchmarks' speed notes). Inference, and every
+setting the fused kernel does not cover (synchronized statistics across
+replicas, a mask, batch renormalisation, an axis other than the last, no
+scale or no offset, weights in another dtype than float32), take Keras's
+own path.
 """
 from ._backend import get_keras, get_tensorflow
 
@@ -37,13 +38,18 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     (True, (64, 8))
     >>> bool(np.allclose(layer.moving_mean.numpy(), 0.1 * x.mean(axis=0), atol=1e-5))
     True
+    >>> bool(np.allclose(layer.moving_variance.numpy(), 0.9 + 0.1 * x.var(axis=0), rtol=1e-4))
+    True
     """
 
     def _fusable(self, inputs, training, mask):
-        axis = self.axis if self.axis >= 0 else self.axis + len(inputs.shape)
-        return (training and self.trainable and mask is None and not self.synchronized
-                and not self.renorm and self.center and self.scale
-                and axis == len(inputs.shape) - 1 and len(inputs.shape) in (2, 4))
+        rank = len(inputs.shape)
+        axis = self.axis if self.axis >= 0 else self.axis + rank
+        return (rank in (2, 4) and axis == rank - 1 and mask is None
+                and not (self.synchronized or self.renorm) and self.center and self.scale
+                and self.variable_dtype == "float32"
+                and keras.backend.standardize_dtype(inputs.dtype) in ("float16", "bfloat16", "float32")
+                and bool(training and self.trainable))
 
     def call(self, inputs, training=None, mask=None):
         if not self._fusable(inputs, training, mask):

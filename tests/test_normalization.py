@@ -60,11 +60,27 @@ def test_mixed_bfloat16_keeps_the_layer_dtype_and_keras_values():
     np.testing.assert_allclose(tf.cast(y, tf.float32), tf.cast(want, tf.float32), atol=0.05)
 
 
-def test_settings_the_fused_kernel_does_not_cover_take_keras_path():
-    x = tf.constant(np.random.default_rng(3).normal(0, 1, (8, 4, 4, 3)), tf.float32)
-    for options in (dict(axis=1), dict(center=False), dict(renorm=True)):
-        ours, theirs = FusedBatchNormalization(**options), keras.layers.BatchNormalization(**options)
-        np.testing.assert_allclose(ours(x, training=True), theirs(x, training=True), rtol=1e-5, atol=1e-5)
+@pytest.mark.parametrize("options", [dict(axis=1), dict(center=False), dict(scale=False),
+                                     dict(renorm=True), dict(dtype="float64")])
+def test_settings_the_fused_kernel_does_not_cover_take_keras_path(options):
+    x = tf.constant(np.random.default_rng(3).normal(0, 1, (8, 4, 4, 3)), options.get("dtype", "float32"))
+    ours, theirs = FusedBatchNormalization(**options), keras.layers.BatchNormalization(**options)
+    y, want = ours(x, training=True), theirs(x, training=True)
+    assert y.dtype == want.dtype
+    np.testing.assert_allclose(y, want, rtol=1e-5, atol=1e-5)
+    for got, want in zip(ours.non_trainable_weights, theirs.non_trainable_weights):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_a_frozen_layer_normalises_with_its_moving_statistics_and_keeps_them():
+    shape = (16, 6)
+    x = tf.constant(np.random.default_rng(5).normal(2.0, 3.0, shape), tf.float32)
+    ours, theirs = _pair(shape)
+    before = [ours.moving_mean.numpy(), ours.moving_variance.numpy()]
+    ours.trainable = theirs.trainable = False
+    np.testing.assert_allclose(ours(x, training=True), theirs(x, training=True), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(ours.moving_mean.numpy(), before[0])
+    np.testing.assert_array_equal(ours.moving_variance.numpy(), before[1])
 
 
 def test_the_conv_generator_uses_it_and_the_mlp_generator_keeps_keras_layer():
