@@ -49,7 +49,7 @@ def mirrored(tmp_path_factory):
     return result, np.load(out / "weights.npz")
 
 
-MODELS = ["vae", "gan", "cvae", "sgan", "cwgan"]
+MODELS = ["vae", "gan", "cvae", "sgan", "cwgan", "lazyr1"]
 
 
 @pytest.mark.parametrize("name", MODELS)
