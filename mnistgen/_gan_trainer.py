@@ -105,51 +105,16 @@ class GANTrainer(Trainer):
         n = ops.shape(real)[0]
         both = ops.concatenate([real, ops.stop_gradient(fake)], axis=0)
         both_labels = None if labels is None else ops.concatenate([labels, labels], axis=0)
-        lazy = self.penalty_interval > 1 and not distributed()
         with tf.GradientTape() as tape:
             scores = call(self.discriminator, both, both_labels, True)
             d_loss, d_mean = batch_mean(self.adversarial.discriminator_rows(scores, n))
-            if self.adversarial.penalty is not None and not lazy:
+            if self.adversarial.penalty is not None:
                 penalty, penalty_mean = batch_mean(self._penalty_rows(real, fake, labels, u))
                 weight = self.penalty_weight * self.penalty_interval
                 d_loss = d_loss + weight * penalty
                 d_mean = d_mean + weight * penalty_mean
-        grads = tape.gradient(d_loss, d_vars)
-        if self.adversarial.penalty is not None and lazy:
-            penalty_grads, penalty_mean = self._lazy_penalty_gradients(real, fake, labels, u)
-            grads = [g + p for g, p in zip(grads, penalty_grads)]
-            d_mean = d_mean + penalty_mean
-        self.d_optimizer.apply_gradients(zip(grads, d_vars))
+        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
         return d_mean, scores
-
-    def _lazy_penalty_gradients(self, real, fake, labels, u):
-        """The weighted penalty's gradients and mean on every k-th step, zeros between.
-
-        On one device the whole penalty, its gradient included, sits in the
-        ``tf.cond``: differentiating through a ``tf.cond`` instead would keep
-        every intermediate of the penalty's branch (zeros in the other) for
-        the backward pass, which costs the skipped steps about as much time
-        as the penalty saves them. The sum of the two gradients is the
-        gradient of the sum, to float rounding.
-        """
-        d_vars = self.discriminator.trainable_variables
-        weight = self.penalty_weight * self.penalty_interval
-
-        def penalised():
-            with tf.GradientTape() as tape:
-                penalty = weight * ops.mean(
-                    self.adversarial.penalty(self.discriminator, real, fake, labels, u))
-            grads = tape.gradient(penalty, d_vars)
-            return [zeros(v) if g is None else g for g, v in zip(grads, d_vars)], penalty
-
-        def skipped():
-            return [zeros(v) for v in d_vars], tf.zeros((), "float32")
-
-        def zeros(variable):
-            return tf.zeros(variable.shape, variable.dtype)
-
-        due = self.d_optimizer.iterations % self.penalty_interval == 0
-        return tf.cond(due, penalised, skipped)
 
     def _penalty_rows(self, real, fake, labels, u):
         """The penalty's per-row values; lazily, zeros between penalised steps.
@@ -157,9 +122,8 @@ class GANTrainer(Trainer):
         With ``penalty_interval = k > 1`` the penalty is computed on every
         k-th discriminator step only and weighted k times there (lazy
         regularisation, Karras et al. 2020): the same average weight at about
-        1/k of its cost. This form is for ``tf.distribute``: the rows are
-        reduced outside the ``tf.cond``, so no all-reduce sits inside control
-        flow; on one device :meth:`_lazy_penalty_gradients` does the same.
+        1/k of its cost. The rows are reduced outside the ``tf.cond``, so no
+        all-reduce sits inside control flow.
         """
         def rows():
             return self.adversarial.penalty(self.discriminator, real, fake, labels, u)
