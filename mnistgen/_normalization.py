@@ -57,9 +57,8 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
         x = tf.cast(inputs, "float32")  # statistics in float32, as Keras's layer
         features = x.shape[-1]
         rows = x if len(x.shape) == 4 else tf.reshape(x, [-1, 1, 1, features])
-        y, mean, variance = tf.compat.v1.nn.fused_batch_norm(
-            rows, tf.cast(self.gamma, "float32"), tf.cast(self.beta, "float32"),
-            epsilon=self.epsilon, is_training=True)
+        y, mean, variance = tf.compat.v1.nn.fused_batch_norm(  # weights are float32 (_fusable)
+            rows, self.gamma, self.beta, epsilon=self.epsilon, is_training=True)
         # the kernel returns the variance with Bessel's correction, n / max(n - 1, 1);
         # Keras's moving variance follows the plain batch variance
         n = tf.cast(tf.size(rows) // features, "float32")

@@ -79,7 +79,7 @@ def mirrored(out):
         ("sgan", GANGenerator, dict(SMALL_GAN, loss="hinge", spectral_norm=True, ema=0.9), None),
         ("cwgan", GANGenerator, dict(SMALL_GAN, loss="wgan-gp", n_critic=2, ema=0.9,
                                      conditional=True), y),
-        # a lazy penalty: in the gradient's tf.cond on one device, rows in a tf.cond under a strategy
+        # a lazy penalty: its rows in a tf.cond, reduced outside it
         ("lazyr1", GANGenerator, dict(SMALL_GAN, loss="bce-r1", gp_interval=2), None),
     ]:
         single = cls(**params).fit(X, labels)
