@@ -130,6 +130,12 @@ MODELS = {
                                                   "conv_dense_units": (256,), "objective": "iwae",
                                                   "importance_samples": 5,
                                                   "latent_sampler": "gmm10"}),
+    # the same with a learned prior: a mixture of 10 Gaussians (prior="mixture")
+    "conv-vae-32-d256-mog10": (VAEGenerator, {"architecture": "conv", "latent_dim": 32,
+                                              "conv_dense_units": (256,), "prior": "mixture"}),
+    "conv-vae-32-d256-mog10-gmm": (VAEGenerator, {"architecture": "conv", "latent_dim": 32,
+                                                  "conv_dense_units": (256,), "prior": "mixture",
+                                                  "latent_sampler": "gmm10"}),
     "conv-vae-0.1": (VAEGenerator, {"architecture": "conv", "conv_dense_units": ()}),
     # the stable-GAN options (GANGenerator's loss, spectral_norm, ema, ...)
     "gan-ema": (GANGenerator, {"ema": 0.999}),

@@ -26,11 +26,12 @@ class VAEObjective:
     Parameters
     ----------
     per_image : callable
-        ``f(x, labels, eps, encoder, decoder, likelihood, weigh)`` ->
+        ``f(x, labels, eps, encoder, decoder, likelihood, weigh, prior)`` ->
         ``(loss, reconstruction, kl)``, each of shape ``(batch,)`` in nats,
         for images ``x``, one-hot ``labels`` (or None) and standard-normal
         ``eps`` of shape ``(batch, draws * latent_dim)``; ``weigh(kl)``
-        weights a KL term (``beta``, or the warm-up's weight).
+        weights a KL term (``beta``, or the warm-up's weight); ``prior``
+        is the learned prior network, or None for N(0, I).
     importance_weighted : bool
         Whether the objective takes ``importance_samples`` draws per image
         (else one).
@@ -44,19 +45,20 @@ class VAEObjective:
         return int(importance_samples) if self.importance_weighted else 1
 
 
-def _elbo(x, labels, eps, encoder, decoder, likelihood, weigh):
-    """The report's: reconstruction plus the weighted analytic KL, one draw."""
+def _elbo(x, labels, eps, encoder, decoder, likelihood, weigh, prior=None):
+    """The report's: reconstruction plus the weighted KL (analytic for N(0, I)), one draw."""
     from ._vae_trainer import vae_terms
 
     reconstruction, kl = vae_terms(x, encoder, decoder, eps, training=True, labels=labels,
-                                   likelihood=likelihood)
+                                   likelihood=likelihood, prior=prior)
     return reconstruction + weigh(kl), reconstruction, kl
 
 
-def _iwae(x, labels, eps, encoder, decoder, likelihood, weigh):
+def _iwae(x, labels, eps, encoder, decoder, likelihood, weigh, prior=None):
     """Minus ``log (1/k) sum_i p(x | z_i) w(p(z_i) / q(z_i | x))`` over the k draws
     (``w``: the KL weight on the log-ratio); logs the mean reconstruction over
-    the draws and the analytic KL."""
+    the draws and the KL (analytic for N(0, I), else the draws' mean
+    log-ratio)."""
     from ._backend import get_keras
     from ._vae_trainer import gaussian_kl, log_mean_exp, log_weights
     from .networks import call
@@ -65,9 +67,11 @@ def _iwae(x, labels, eps, encoder, decoder, likelihood, weigh):
     mean, log_var = call(encoder, x, labels, True)
     latent = mean.shape[-1]
     eps = ops.transpose(ops.reshape(eps, (ops.shape(x)[0], -1, latent)), (1, 0, 2))  # (k, n, latent)
-    log_px, log_ratio = log_weights(x, mean, log_var, eps, decoder, labels, likelihood, True)
+    log_px, log_ratio = log_weights(x, mean, log_var, eps, decoder, labels, likelihood, True,
+                                    prior)
     loss = -log_mean_exp(log_px + weigh(log_ratio))
-    return loss, -ops.mean(log_px, axis=0), gaussian_kl(mean, log_var)
+    kl = gaussian_kl(mean, log_var) if prior is None else -ops.mean(log_ratio, axis=0)
+    return loss, -ops.mean(log_px, axis=0), kl
 
 
 #: The VAE's training objectives by name. ``"elbo"`` is the report's.

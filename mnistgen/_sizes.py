@@ -20,6 +20,7 @@ from collections import namedtuple
 
 from ._labels import n_classes
 from ._params import widths
+from ._priors import LATENT_PRIORS
 from ._validation import channels_last, check_conv_shape
 
 __all__ = ["Count", "count", "describe", "network_weights", "product"]
@@ -167,9 +168,14 @@ def _vae_networks(est):
     if est.architecture == "conv":
         args = (est.image_shape_, widths(est.conv_filters), int(est.latent_dim), k,
                 widths(est.conv_dense_units))
-        return {"encoder_": (_conv_vae_encoder, args), "decoder_": (_conv_vae_decoder, args)}
-    args = (est.n_features_in_, widths(est.hidden_units), int(est.latent_dim), k)
-    return {"encoder_": (_vae_encoder, args), "decoder_": (_vae_decoder, args)}
+        nets = {"encoder_": (_conv_vae_encoder, args), "decoder_": (_conv_vae_decoder, args)}
+    else:
+        args = (est.n_features_in_, widths(est.hidden_units), int(est.latent_dim), k)
+        nets = {"encoder_": (_vae_encoder, args), "decoder_": (_vae_decoder, args)}
+    prior = LATENT_PRIORS[est.prior]
+    if prior.learned:
+        nets["prior_"] = (prior.arrays, (int(est.latent_dim), int(est.prior_components)))
+    return nets
 
 
 def _gan_networks(est):
@@ -293,4 +299,7 @@ def describe(estimator):
         parts.append(f"{n_classes(estimator)} classes")
     if name == "GANGenerator" and estimator.ema is not None:
         parts.append("ema (a second generator)")
+    if name == "VAEGenerator" and LATENT_PRIORS[estimator.prior].learned:
+        parts.append(f"prior={estimator.prior!r} of {short.repr(estimator.prior_components)} "
+                     "components")
     return ", ".join(parts)

@@ -22,6 +22,7 @@ import time
 
 from ._gan_losses import GAN_LOSSES, LABEL_CONDITIONINGS
 from ._objectives import VAE_OBJECTIVES
+from ._priors import LATENT_PRIORS
 from ._precision import DTYPE_POLICIES
 from ._presets import PRESETS
 from ._schedules import LEARNING_RATE_SCHEDULES
@@ -152,6 +153,11 @@ def _add_vae_options(train):
                             "'iwae' (the importance-weighted bound)")
     train.add_argument("--importance-samples", type=int, default=None, metavar="K",
                        help="VAE only, --objective iwae: draws per image (default 5)")
+    train.add_argument("--prior", choices=list(LATENT_PRIORS), default=None,
+                       help="VAE only: the prior, 'normal' (N(0, I), the report's) or "
+                            "'mixture' (a mixture of Gaussians learned with the networks)")
+    train.add_argument("--prior-components", type=int, default=None, metavar="K",
+                       help="VAE only, --prior mixture: its Gaussians (default 10)")
     train.add_argument("--gmm", type=int, default=None, metavar="N",
                        help="VAE only: sample through a GaussianMixture(N) fitted on the "
                             "training latents (latent_sampler)")
@@ -218,8 +224,8 @@ def _add_evaluate(sub):
 
 
 #: Options of ``mnistgen train`` that only one of the models has, by model.
-_ONLY = {"vae": ("beta", "kl_warmup", "objective", "importance_samples", "gmm", "conv_dense_units",
-                 "hidden_units"),
+_ONLY = {"vae": ("beta", "kl_warmup", "objective", "importance_samples", "prior",
+                 "prior_components", "gmm", "conv_dense_units", "hidden_units"),
          "gan": ("loss", "gp_weight", "gp_interval", "n_critic", "spectral_norm", "ema", "self_conditioning", "conditioning",
                  "generator_learning_rate", "discriminator_learning_rate", "beta_1", "beta_2",
                  "generator_units", "discriminator_units", "conv_generator_filters")}

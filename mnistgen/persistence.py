@@ -99,7 +99,7 @@ def network_from_bytes(data, source="<bytes>"):
     from ._backend import get_keras
 
     keras = get_keras()
-    from . import _activations, _normalization, _subpixel  # noqa: F401  the conv networks' layers
+    from . import _activations, _mixture_prior, _normalization, _subpixel  # noqa: F401  their layers
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.keras")
         with open(path, "wb") as fh:
@@ -681,7 +681,8 @@ def _check_header(meta, path):
 #: Parameters added after a file may have been written whose default is not
 #: what such a file's networks were built with: a file without one of them
 #: gets the value that describes its networks, not today's default.
-_BEFORE_THEY_EXISTED = {"VAEGenerator": {"conv_dense_units": ()},
+_BEFORE_THEY_EXISTED = {"VAEGenerator": {"conv_dense_units": (), "prior": "normal",
+                                         "prior_components": 10},
                         "GANGenerator": {"self_conditioning": None, "conditioning": "input"}}
 
 

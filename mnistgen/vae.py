@@ -10,6 +10,7 @@ from ._base import BaseGenerator
 from ._labels import given_labels, n_classes
 from ._likelihoods import DECODER_LIKELIHOODS, REPORT_LIKELIHOOD
 from ._objectives import VAE_OBJECTIVES
+from ._priors import LATENT_PRIORS
 from ._params import COMMON_CONSTRAINTS, Widths, check_positive_int, widths
 from ._validation import check_images, check_latent, to_unit_float
 
@@ -172,6 +173,16 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         ``"val_loss"`` is the negative ELBO either way.
     importance_samples : int, default=5
         Draws per image of ``objective="iwae"``; unused by ``"elbo"``.
+    prior : {"normal", "mixture"}, default="normal"
+        The prior p(z). ``"normal"``, the report's, is N(0, I), with the
+        analytic KL term. ``"mixture"`` is a mixture of
+        ``prior_components`` diagonal Gaussians learned with the networks
+        (Tomczak and Welling 2018): the KL term is then estimated at the
+        decoded code (``log q(z|x) - log p(z)``), the bound fits codes that
+        cluster, and :meth:`sample` draws from the learned mixture (unless
+        ``latent_sampler`` is set). Its weights are the network ``prior_``.
+    prior_components : int, default=10
+        Gaussians of ``prior="mixture"``; unused by ``"normal"``.
 
     Attributes
     ----------
@@ -179,8 +190,14 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         Maps flat images ``(n, n_features_in_)`` to ``[z_mean, z_log_var]``.
     decoder_ : keras.Model
         Maps latent codes ``(n, latent_dim)`` to flat pixel means in [0, 1].
+    prior_ : keras.Model
+        Only with a learned ``prior``: maps latent codes ``(n, latent_dim)``
+        to their log-density ``log p(z)`` under the prior; its layer
+        ``"mixture"`` holds the mixture's ``means``, ``log_vars`` and
+        ``logits``.
     optimizer_ : keras.optimizers.Adam
-        The optimizer, kept so that training can resume exactly.
+        The optimizer, kept so that training can resume exactly (of the
+        encoder, the decoder and a learned prior).
     latent_samplers_ : list of estimators
         Only with ``latent_sampler``: the fitted clone (one per class for a
         conditional model, in the order of ``classes_``).
@@ -237,8 +254,6 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     (4, 28, 28)
     """
 
-    _network_attributes = ("encoder_", "decoder_")
-    _optimizer_networks = {"optimizer_": ("encoder_", "decoder_")}
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
         "hidden_units": [Widths()],
@@ -246,6 +261,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         "kl_warmup": [Interval(Integral, 0, None, closed="left")],
         "objective": [StrOptions(set(VAE_OBJECTIVES))],
         "importance_samples": [Interval(Integral, 1, None, closed="left")],
+        "prior": [StrOptions(set(LATENT_PRIORS))],
+        "prior_components": [Interval(Integral, 1, None, closed="left")],
         "conv_dense_units": [Widths(allow_empty=True)],
         "latent_sampler": [None, HasMethods(["fit", "sample"])],
     }
@@ -279,6 +296,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         kl_warmup=0,
         objective="elbo",
         importance_samples=5,
+        prior="normal",
+        prior_components=10,
     ):
         self.latent_dim = latent_dim
         self.hidden_units = hidden_units
@@ -306,6 +325,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         self.kl_warmup = kl_warmup
         self.objective = objective
         self.importance_samples = importance_samples
+        self.prior = prior
+        self.prior_components = prior_components
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -313,6 +334,16 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         return tags
 
     # -- what BaseGenerator asks of a model ---------------------------------
+    @property
+    def _network_attributes(self):
+        """The fitted networks: the prior's too when it is learned."""
+        learned = ("prior_",) if LATENT_PRIORS[self.prior].learned else ()
+        return ("encoder_", "decoder_") + learned
+
+    @property
+    def _optimizer_networks(self):
+        return {"optimizer_": self._network_attributes}
+
     def _make_networks(self, seed):
         from . import networks
 
@@ -320,7 +351,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         activation = self._likelihood.output_activation
         if self.architecture == "conv":
             filters, dense = widths(self.conv_filters), widths(self.conv_dense_units)
-            return {
+            made = {
                 "encoder_": networks.build_conv_vae_encoder(
                     self.image_shape_, filters, self.latent_dim, seed, n_classes=k,
                     dense_units=dense),
@@ -328,14 +359,45 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
                     self.image_shape_, filters, self.latent_dim, seed, n_classes=k,
                     dense_units=dense, output_activation=activation),
             }
-        units = widths(self.hidden_units)
-        return {
-            "encoder_": networks.build_vae_encoder(
-                self.n_features_in_, units, self.latent_dim, seed, n_classes=k),
-            "decoder_": networks.build_vae_decoder(
-                self.n_features_in_, units, self.latent_dim, seed, n_classes=k,
-                output_activation=activation),
-        }
+        else:
+            units = widths(self.hidden_units)
+            made = {
+                "encoder_": networks.build_vae_encoder(
+                    self.n_features_in_, units, self.latent_dim, seed, n_classes=k),
+                "decoder_": networks.build_vae_decoder(
+                    self.n_features_in_, units, self.latent_dim, seed, n_classes=k,
+                    output_activation=activation),
+            }
+        prior = LATENT_PRIORS[self.prior]
+        if prior.learned:
+            made["prior_"] = prior.build(self.latent_dim, self.prior_components, seed)
+        return made
+
+    def _check_combination(self, resume):
+        if resume and self._prior_shapes(fitted=True) != self._prior_shapes(fitted=False):
+            raise ValueError(
+                f"prior or prior_components was changed after fitting (now prior="
+                f"{self.prior!r}, prior_components={self.prior_components!r}); a "
+                "warm-started fit or partial_fit cannot change the prior network. Fit "
+                "a fresh estimator (warm_start=False)."
+            )
+
+    def _prior_shapes(self, fitted):
+        """The weight shapes of the fitted prior network, or of the one the
+        parameters ask for (``[]``: N(0, I), no network)."""
+        if fitted:
+            network = self._prior_network
+            return [] if network is None else sorted(tuple(w.shape) for w in network.weights)
+        prior = LATENT_PRIORS[self.prior]
+        if not prior.learned:
+            return []
+        return sorted(shape for shape, _ in prior.arrays(int(self.latent_dim),
+                                                         int(self.prior_components)))
+
+    @property
+    def _prior_network(self):
+        """The learned prior network, or None for N(0, I)."""
+        return self.__dict__.get("prior_")
 
     @property
     def _likelihood(self):
@@ -356,7 +418,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         trainer = VAETrainer(self.encoder_, self.decoder_, self.latent_dim,
                              VAE_OBJECTIVES[self.objective], beta=self.beta,
                              n_classes=n_classes(self), likelihood=self._likelihood,
-                             kl_warmup=self.kl_warmup, importance_samples=self.importance_samples)
+                             kl_warmup=self.kl_warmup, importance_samples=self.importance_samples,
+                             prior=self._prior_network)
         trainer.compile(optimizer=self.optimizer_,
                         **keras_compile_kwargs(self.architecture, distributed()))
         return trainer
@@ -371,7 +434,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         from ._vae_trainer import vae_terms
 
         rec, kl = vae_terms(x, self.encoder_, self.decoder_, eps, labels=labels,
-                            likelihood=self._likelihood)
+                            likelihood=self._likelihood, prior=self._prior_network)
         return np.asarray(rec, dtype=np.float64) + beta * np.asarray(kl, dtype=np.float64)
 
     def _validation_score(self, X, X_val, labels_val):
@@ -421,6 +484,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
 
     def _latents(self, n_samples, labels, rng):
         if "latent_samplers_" not in self.__dict__:
+            if self._prior_network is not None:  # the learned prior
+                return LATENT_PRIORS[self.prior].draw(self._prior_network, n_samples, rng)
             return super()._latents(n_samples, labels, rng)
         from ._latent_samplers import draw
 
@@ -666,7 +731,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         def rows(x, labels):
             return np.concatenate([importance_weighted_bound(
                 self.encoder_, self.decoder_, x[i:i + step], eps,
-                None if labels is None else labels[i:i + step], self._likelihood)
+                None if labels is None else labels[i:i + step], self._likelihood,
+                self._prior_network)
                 for i in range(0, len(x), step)
             ])[:, None]
 
