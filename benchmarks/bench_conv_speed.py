@@ -122,7 +122,8 @@ TWIN_FLAGS = {
                      "loss": "--loss", "gp_weight": "--gp-weight", "gp_interval": "--gp-interval",
                      "conditioning": "--conditioning"},
     "VAEGenerator": {"latent_dim": "--latent-dim", "batch_size": "--batch-size",
-                     "conv_dense_units": "--dense-units"},
+                     "conv_dense_units": "--dense-units", "prior": "--prior",
+                     "prior_components": "--prior-components"},
 }
 #: Parameters that change nothing in a training epoch's work (the latent
 #: sampler is fitted after training), or that the twins' flags and labels carry.

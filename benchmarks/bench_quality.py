@@ -45,9 +45,10 @@ For example, a reduced budget::
         --epochs-vae 5 --epochs-gan 3 --models vae cvae conv-vae gan cgan conv-gan
 
 A model named ``NAME-gmm`` samples through ``GaussianMixture(10)`` fitted on
-the training latents; when ``NAME`` comes before it in ``--models``, its
-trained networks are reused (``fit_latent_sampler``), so the two rows compare
-prior and mixture samples of the same models. The VAE comparison of the
+the training latents (``NAME-gmm20``, ``NAME-gmm50``: 20 and 50 components);
+when ``NAME`` comes before it in ``--models``, its trained networks are
+reused (``fit_latent_sampler``), so the rows compare prior and mixture
+samples of the same models. The VAE comparison of the
 options (issue 23)::
 
     python benchmarks/bench_quality.py --seeds 0 1 2 --features \
@@ -136,6 +137,12 @@ MODELS = {
     "conv-vae-32-d256-mog10-gmm": (VAEGenerator, {"architecture": "conv", "latent_dim": 32,
                                                   "conv_dense_units": (256,), "prior": "mixture",
                                                   "latent_sampler": "gmm10"}),
+    "conv-vae-32-d256-mog10-gmm20": (VAEGenerator, {"architecture": "conv", "latent_dim": 32,
+                                                    "conv_dense_units": (256,), "prior": "mixture",
+                                                    "latent_sampler": "gmm20"}),
+    "conv-vae-32-d256-mog10-gmm50": (VAEGenerator, {"architecture": "conv", "latent_dim": 32,
+                                                    "conv_dense_units": (256,), "prior": "mixture",
+                                                    "latent_sampler": "gmm50"}),
     "conv-vae-0.1": (VAEGenerator, {"architecture": "conv", "conv_dense_units": ()}),
     # the stable-GAN options (GANGenerator's loss, spectral_norm, ema, ...)
     "gan-ema": (GANGenerator, {"ema": 0.999}),
@@ -198,16 +205,23 @@ MODELS = {
     "cvae-recommended": (VAEGenerator,
                          VAEGenerator.presets()["recommended"].recipe(conditional=True)),
 }
+# the VAE preset's networks sampled otherwise: from its learned prior, through 10 or 20
+# components (trained once with vae-recommended when it comes first in --models)
+_VAE_PRESET = MODELS["vae-recommended"][1]
+MODELS.update({"vae-recommended-prior": (VAEGenerator, {**_VAE_PRESET, "latent_sampler": None}),
+               "vae-recommended-gmm10": (VAEGenerator, {**_VAE_PRESET, "latent_sampler": "gmm10"}),
+               "vae-recommended-gmm20": (VAEGenerator, {**_VAE_PRESET, "latent_sampler": "gmm20"})})
 # the presets with their hidden layers in bfloat16 (dtype_policy="mixed_bfloat16")
 MODELS.update({f"{key}-bf16": (cls, {**params, "dtype_policy": "mixed_bfloat16"})
                for key, (cls, params) in MODELS.items() if key.endswith("-recommended")})
 
 
 def _built(params):
-    """The parameters, with the name "gmm10" made a 10-component GaussianMixture."""
+    """The parameters, with a name "gmmN" made an N-component GaussianMixture."""
     from sklearn.mixture import GaussianMixture
 
-    return {k: GaussianMixture(10) if v == "gmm10" else v for k, v in params.items()}
+    return {k: GaussianMixture(int(v[3:])) if isinstance(v, str) and re.fullmatch(r"gmm\d+", v)
+            else v for k, v in params.items()}
 
 
 def logistic_accuracy(f_train, y_train, f_test, y_test):
@@ -335,6 +349,9 @@ def main(argv=None):
     parser.add_argument("--recorded-only", action="store_true",
                         help="with --reuse-rows: leave out each (model, seed) not in OUT/rows.json "
                              "instead of training it (a results file of the seeds measured)")
+    parser.add_argument("--rows-from", nargs="*", default=[], metavar="DIR",
+                        help="with --reuse-rows: also take rows recorded in DIR/rows.json (read "
+                             "only; OUT's own rows first), for one table of rows from several runs")
     parser.add_argument("--curve", action="store_true",
                         help="also score --n-samples samples after every epoch of each model "
                              "trained (OUT/MODEL_seedS_curve.json, the rows of bench_gan_curve.py); "
@@ -368,10 +385,14 @@ def main(argv=None):
             parser.error(f"--epochs takes MODEL=N with MODEL one of {list(MODELS)}, got {spec!r}")
         model_epochs[name] = int(value)
     rows_path = os.path.join(args.out, "rows.json")
-    recorded = {}
-    if os.path.exists(rows_path):
-        with open(rows_path) as fh:
-            recorded = json.load(fh)
+    recorded, own = {}, {}  # every row to reuse; this run's --out rows, which it writes back
+    for path in [os.path.join(d, "rows.json") for d in reversed(args.rows_from)] + [rows_path]:
+        if os.path.exists(path):
+            with open(path) as fh:
+                found = json.load(fh)
+            recorded.update(found)
+            if path == rows_path:
+                own = found
     trained = {}
     for model_name in args.models:
         rows = []
@@ -421,9 +442,9 @@ def main(argv=None):
                     row["LR acc"] = logistic_accuracy(est.transform(x_train), y_train,
                                                       est.transform(x_test), y_test)
             rows.append(row)
-            recorded[key] = row
+            recorded[key] = own[key] = row
             with open(rows_path, "w") as fh:
-                json.dump(recorded, fh, indent=1)
+                json.dump(own, fh, indent=1)
             save_grid(samples, os.path.join(args.out, f"{model_name}_seed{seed}.png"),
                       f"{model_name.upper()} seed {seed}, {epochs} epochs (uncurated)")
             np.savez_compressed(os.path.join(args.out, f"{model_name}_seed{seed}.npz"),

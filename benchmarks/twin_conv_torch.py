@@ -31,7 +31,11 @@ the others):
     stride-2 ReLU transposed convolution to 14x14x32, one to 28x28x1 with a
     sigmoid. The
     report's loss (binary cross-entropy summed over pixels plus KL, mean
-    over the batch), Adam 1e-3, batch 100.
+    over the batch), Adam 1e-3, batch 100. ``--prior mixture`` (with
+    ``--prior-components K``, default 10) learns a mixture of K diagonal
+    Gaussians as the prior, its parameters trained by the same Adam, the
+    KL term then ``log q(z|x) - log p(z)`` at the decoded code, and samples
+    drawn from the mixture.
 ``gan-recommended``, ``cgan-recommended``
     ``GANGenerator.from_preset("recommended")`` and its conditional recipe
     (``conditional=True``) as the preset is written today: the ``gan``
@@ -83,6 +87,7 @@ for timing; ``--n-train N`` keeps the first N images (a smoke run).
 import argparse
 import copy
 import json
+import math
 import os
 import sys
 import time
@@ -102,7 +107,8 @@ from _common import timed  # noqa: E402  (median of timed calls after a first, a
 GAN_DEFAULTS = dict(kind="gan", latent_dim=100, batch_size=64, ema=None, classes=0,
                     self_conditioning=False, conditioning="input", loss="bce",
                     gp_weight=1.0, gp_interval=1)
-VAE_DEFAULTS = dict(kind="vae", latent_dim=32, batch_size=100, classes=0, dense_units=(512, 256))
+VAE_DEFAULTS = dict(kind="vae", latent_dim=32, batch_size=100, classes=0, dense_units=(512, 256),
+                    prior="normal", prior_components=10)
 RECIPES = {
     "gan": GAN_DEFAULTS,
     "vae": VAE_DEFAULTS,
@@ -196,7 +202,8 @@ class ConvVAE(nn.Module):
     constant image channels and the decoder the label concatenated to ``z``.
     """
 
-    def __init__(self, latent_dim=32, filters=(32, 64), dense_units=(512, 256), n_classes=0):
+    def __init__(self, latent_dim=32, filters=(32, 64), dense_units=(512, 256), n_classes=0,
+                 prior_components=0):
         super().__init__()
         f1, f2 = filters
         flat = 7 * 7 * f2
@@ -215,6 +222,8 @@ class ConvVAE(nn.Module):
             nn.ConvTranspose2d(f2, f1, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
             nn.ConvTranspose2d(f1, 1, 3, stride=2, padding=1, output_padding=1), nn.Sigmoid(),
         )
+        # a learned prior (mnistgen's prior="mixture"): a mixture of diagonal Gaussians
+        self.prior = MixturePrior(prior_components, latent_dim) if prior_components else None
 
     def decode(self, z, labels=None):
         return self.decoder(z if labels is None else torch.cat([z, labels], 1))
@@ -225,12 +234,45 @@ class ConvVAE(nn.Module):
         h = self.encoder(x)
         mean, log_var = self.z_mean(h), self.z_log_var(h)
         z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
-        return self.decode(z, labels), mean, log_var
+        return self.decode(z, labels), mean, log_var, z
+
+    def kl(self, z, mean, log_var):
+        """The KL term of each row: analytic for N(0, I), else ``log q(z|x) - log p(z)`` at ``z``."""
+        if self.prior is None:
+            return -0.5 * torch.sum(1 + log_var - mean.pow(2) - log_var.exp(), 1)
+        return log_normal(z, mean, log_var) - self.prior(z)
+
+
+def log_normal(z, mean, log_var):
+    """Log density of N(mean, exp(log_var)) at ``z``, summed over the last axis."""
+    return -0.5 * torch.sum(math.log(2 * math.pi) + log_var + (z - mean).pow(2) / log_var.exp(), -1)
+
+
+class MixturePrior(nn.Module):
+    """mnistgen's ``prior="mixture"``: trainable means (standard normal at the
+    start), log-variances (0) and weights (equal) of ``k`` Gaussians."""
+
+    def __init__(self, k, latent_dim):
+        super().__init__()
+        self.means = nn.Parameter(torch.randn(k, latent_dim))
+        self.log_vars = nn.Parameter(torch.zeros(k, latent_dim))
+        self.logits = nn.Parameter(torch.zeros(k))
+
+    def forward(self, z):
+        per_component = log_normal(z[:, None, :], self.means[None], self.log_vars[None])
+        return torch.logsumexp(per_component + torch.log_softmax(self.logits, 0)[None], 1)
+
+    def draw(self, n):
+        component = torch.multinomial(torch.softmax(self.logits, 0), n, replacement=True)
+        noise = torch.randn(n, self.means.shape[1], device=self.means.device)
+        return self.means[component] + torch.exp(0.5 * self.log_vars[component]) * noise
 
 
 def vae_twin(cfg):
     """The VAE twin of the settings ``cfg``."""
-    return ConvVAE(cfg["latent_dim"], dense_units=cfg["dense_units"], n_classes=cfg["classes"])
+    components = cfg["prior_components"] if cfg["prior"] == "mixture" else 0
+    return ConvVAE(cfg["latent_dim"], dense_units=cfg["dense_units"], n_classes=cfg["classes"],
+                   prior_components=components)
 
 
 def forward_flops(module, *example):
@@ -441,11 +483,10 @@ def train_vae(x, labels, epochs, device, memory_format, cfg):
 
     def step(images, labels):
         optimizer.zero_grad(set_to_none=True)
-        recon, mean, log_var = model(images, labels)
+        recon, mean, log_var, z = model(images, labels)
         n = len(images)
         bce = F.binary_cross_entropy(recon, images, reduction="sum") / n
-        kl = -0.5 * torch.sum(1 + log_var - mean.pow(2) - log_var.exp()) / n
-        loss = bce + kl
+        loss = bce + model.kl(z, mean, log_var).sum() / n
         loss.backward()
         optimizer.step()
         return (loss,)
@@ -455,7 +496,10 @@ def train_vae(x, labels, epochs, device, memory_format, cfg):
 
     def sample():
         with torch.no_grad():
-            z = torch.randn(10_000, cfg["latent_dim"], device=device)
+            if model.prior is None:
+                z = torch.randn(10_000, cfg["latent_dim"], device=device)
+            else:
+                z = model.prior.draw(10_000)
             return model.decode(z, random_labels(10_000, cfg["classes"], device)).cpu()
 
     return timed(lambda: (sample(), sync(device)))
@@ -495,6 +539,8 @@ FLAGS = {
     "gp_interval": dict(type=int, help="the R1 penalty on every K-th D step, weighted K times"),
     "dense_units": dict(type=lambda text: tuple(int(u) for u in text.split(",")),
                         help="widths of the dense layers, comma-separated (vae: 512,256)"),
+    "prior": dict(choices=["normal", "mixture"], help="the prior (vae: normal, N(0, I))"),
+    "prior_components": dict(type=int, help="Gaussians of --prior mixture (vae: 10)"),
 }
 
 

@@ -92,11 +92,12 @@ PRESETS = {
         "recommended": Preset(
             "the VAE the quality page recommends for its bound, samples and "
             "features: convolutional, 32 latent dimensions, one dense layer of "
-            "256 units, 55 epochs, sampling through a Gaussian mixture fitted "
-            "on the training codes; with labels, the same without the narrower "
-            "dense layer, for 20 epochs",
-            dict(architecture="conv", latent_dim=32, conv_dense_units=(256,), epochs=55,
-                 latent_sampler=_gaussian_mixture(10)),
+            "256 units, a learned prior (a mixture of 10 Gaussians), 55 epochs, "
+            "sampling through a 50-component Gaussian mixture fitted on the "
+            "training codes; with labels, two dense layers, the N(0, I) prior and "
+            "a 10-component mixture per class, for 20 epochs",
+            dict(architecture="conv", latent_dim=32, conv_dense_units=(256,), prior="mixture",
+                 prior_components=10, epochs=55, latent_sampler=_gaussian_mixture(50)),
             dict(architecture="conv", latent_dim=32, epochs=20,
                  latent_sampler=_gaussian_mixture(10)),
         ),

@@ -74,3 +74,12 @@ def test_the_vae_preset_twin_gets_the_preset_dense_layers(conditional, widths):
     args = BENCH["twin_args"]("VAEGenerator", recipe, 10)
     assert args[args.index("--dense-units") + 1] == widths
     assert ("--classes" in args) is conditional
+
+
+def test_the_vae_twin_follows_a_learned_prior_and_refuses_what_it_lacks():
+    recipe = dict(architecture="conv", latent_dim=32, prior="mixture", prior_components=7)
+    args = BENCH["twin_args"]("VAEGenerator", recipe, 10)
+    assert args[args.index("--prior") + 1] == "mixture"
+    assert args[args.index("--prior-components") + 1] == "7"
+    with pytest.raises(ValueError, match="objective"):
+        BENCH["twin_args"]("VAEGenerator", dict(recipe, objective="iwae"), 10)

@@ -41,6 +41,8 @@ def test_conditional_picks_the_conditional_recipe():
     # the recipes differ in more than the flag: the unconditional VAE's one dense layer
     assert vae.conv_dense_units == (512, 256)
     assert VAEGenerator.from_preset("recommended").conv_dense_units == (256,)
+    # and in the prior: learned without labels, N(0, I) with them
+    assert (VAEGenerator.from_preset("recommended").prior, vae.prior) == ("mixture", "normal")
 
 
 def test_estimator_valued_parameters_are_fresh_for_each_estimator():
@@ -49,7 +51,9 @@ def test_estimator_valued_parameters_are_fresh_for_each_estimator():
     assert isinstance(a.latent_sampler, GaussianMixture)
     assert a.latent_sampler is not b.latent_sampler
     # repeating the recipe's own value is no contradiction
-    VAEGenerator.from_preset("recommended", latent_sampler=GaussianMixture(10))
+    VAEGenerator.from_preset("recommended", latent_sampler=GaussianMixture(50))
+    with pytest.raises(ValueError, match="contradicts the preset"):
+        VAEGenerator.from_preset("recommended", latent_sampler=GaussianMixture(10))
 
 
 @pytest.mark.parametrize("name, overrides, error, match", [
