@@ -7,8 +7,11 @@ cgan-recommended cvae-recommended``, one ``NAME_seedS.npz`` per run in its
 for the digits 0-9 in turn) in the bottom one, uncurated. Their scores are
 in the results file of the same run (the quality page's table)::
 
-    python benchmarks/plot_recommended.py --runs benchmarks/results/gan37 --seed 0 \\
-        --out docs/_static/quality/recommended_seed0.png
+    python benchmarks/plot_recommended.py --runs benchmarks/results/vae42 \\
+        benchmarks/results/gan37 --seed 0 --out docs/_static/quality/recommended_seed0.png
+
+(the VAE preset without labels from its run of ``vae42``, the others from
+``gan37``: the runs of the quality page's table).
 """
 import argparse
 import os
@@ -21,7 +24,9 @@ PANELS = [("gan-recommended", "GAN, no labels"), ("vae-recommended", "VAE, no la
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", required=True, help="bench_quality.py's --out folder")
+    parser.add_argument("--runs", required=True, nargs="+",
+                        help="bench_quality.py's --out folders: each panel from the first "
+                             "that has it")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="the PNG to write")
     parser.add_argument("--grid", nargs="*", default=[], metavar="NAME=PNG",
@@ -37,7 +42,9 @@ def main(argv=None):
 
     fig, axes = plt.subplots(2, 2, figsize=(10, 10.6))
     for ax, (name, title) in zip(axes.flat, PANELS):
-        stem = os.path.join(args.runs, f"{name}_seed{args.seed}")
+        stems = [os.path.join(runs, f"{name}_seed{args.seed}") for runs in args.runs]
+        stem = next((s for s in stems if os.path.exists(s + ".npz") or os.path.exists(s + ".png")),
+                    stems[0])
         if name in grids:
             ax.imshow(plt.imread(grids[name]))
             ax.set_title(title)

@@ -58,9 +58,9 @@ the others):
     labels where ``MNIST_NPZ`` holds ``y_train``, else on random ones.
 ``vae-recommended``, ``cvae-recommended``
     ``VAEGenerator.from_preset("recommended")`` and its conditional
-    recipe: the ``vae`` twin with ``--dense-units 256`` (the preset's
-    Gaussian-mixture latent sampler is fitted after training and is not
-    part of an epoch) and, with ``--classes 10`` and the dense layers of
+    recipe: the ``vae`` twin with ``--dense-units 256 --prior mixture``
+    (the preset's Gaussian-mixture latent sampler is fitted after training
+    and is not part of an epoch) and, with ``--classes 10`` and the dense layers of
     512 and 256, the conditional one: the encoder reads the one-hot
     label as 10 constant image channels, the decoder takes it concatenated
     to ``z``.
@@ -117,7 +117,7 @@ RECIPES = {
                         "conditioning": "projection", "loss": "bce-r1"},
     "cgan-recommended": {**GAN_DEFAULTS, "ema": 0.999, "classes": 10,
                          "conditioning": "projection", "loss": "bce-r1", "gp_interval": 4},
-    "vae-recommended": {**VAE_DEFAULTS, "dense_units": (256,)},
+    "vae-recommended": {**VAE_DEFAULTS, "dense_units": (256,), "prior": "mixture"},
     "cvae-recommended": {**VAE_DEFAULTS, "classes": 10},
 }
 #: The losses the GAN twin has (mnistgen's GAN_LOSSES of the same names).

@@ -8,7 +8,8 @@ and class-conditional, the comparison the report asked for:
 :meth:`mnistgen.GANGenerator.from_preset` (a convolutional GAN with an
 averaged generator; without labels it is conditioned on clusters of the
 images, ``self_conditioning``) and :meth:`mnistgen.VAEGenerator.from_preset`
-(a convolutional VAE sampling through a Gaussian mixture).
+(a convolutional VAE with a learned prior, sampling through a Gaussian
+mixture fitted on its codes).
 
 .. note::
 

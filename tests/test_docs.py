@@ -85,9 +85,9 @@ def test_docs_build(tmp_path):
         assert (out / "generated" / f"{name}.html").is_file(), name
         if not name.startswith("mnistgen.metrics."):
             assert f"generated/{name}.html" in api, name
-    for page in ("index", "install", "quickstart", "choosing", "user_guide", "models",
-                 "performance", "quality", "reliability", "distributed", "contributing",
-                 "auto_examples/index"):
+    for page in ("index", "install", "quickstart", "choosing", "user_guide", "vaes", "gans",
+                 "models", "performance", "quality", "fashion", "reliability", "distributed",
+                 "contributing", "auto_examples/index"):
         assert (out / f"{page}.html").is_file(), page
 
 
