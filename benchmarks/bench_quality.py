@@ -407,7 +407,8 @@ def main(argv=None):
                 key += f" dataset={args.dataset}"
             if args.reuse_rows and key in recorded:
                 rows.append(recorded[key])
-                print(f"{model_name} seed {seed}: reused from {rows_path}: "
+                source = rows_path if key in own else "a --rows-from folder"
+                print(f"{model_name} seed {seed}: reused from {source}: "
                       + ", ".join(f"{k} {v:.4g}" for k, v in recorded[key].items()), flush=True)
                 continue
             if args.recorded_only:

@@ -15,7 +15,10 @@ from ._vae_trainer import log_normal
 keras = get_keras()
 ops = keras.ops
 
-__all__ = ["MixturePrior", "build_mixture_prior"]
+__all__ = ["MixturePrior", "build_mixture_prior", "draw_mixture"]
+
+#: The name of the :class:`MixturePrior` layer in the network of :func:`build_mixture_prior`.
+LAYER = "mixture"
 
 
 @keras.saving.register_keras_serializable(package="mnistgen")
@@ -69,7 +72,8 @@ class MixturePrior(keras.layers.Layer):
         return (input_shape[0],)
 
     def draw(self, n, rng):
-        """``n`` codes drawn from the mixture with the NumPy generator ``rng`` (float32)."""
+        """``n`` codes drawn from the mixture with ``rng`` (a NumPy ``RandomState`` or
+        ``Generator``), as float32."""
         means, log_vars, logits = (np.asarray(w.numpy(), dtype=np.float64)
                                    for w in (self.means, self.log_vars, self.logits))
         weights = np.exp(logits - logits.max())
@@ -108,5 +112,10 @@ def build_mixture_prior(latent_dim, n_components, seed=None):
     (3,)
     """
     z = keras.Input((int(latent_dim),), name="z", dtype="float32")
-    log_p = MixturePrior(n_components, seed=seed, name="mixture")(z)
+    log_p = MixturePrior(n_components, seed=seed, name=LAYER)(z)
     return keras.Model(z, log_p, name="mixture_prior")
+
+
+def draw_mixture(network, n, rng):
+    """``n`` codes drawn from the prior network of :func:`build_mixture_prior` with ``rng``."""
+    return network.get_layer(LAYER).draw(n, rng)

@@ -31,8 +31,8 @@ class LatentPrior:
         trainable weights; None for the fixed N(0, I).
     draw : callable or None
         ``f(network, n, rng) -> (n, latent_dim)`` float32 codes drawn from
-        the prior that ``build`` made, with a NumPy generator; None for
-        N(0, I).
+        the prior that ``build`` made, with a NumPy ``RandomState`` or
+        ``Generator``; None for N(0, I).
     arrays : callable or None
         ``f(latent_dim, n_components)`` -> the ``(shape, trainable)`` of
         each weight array of that network, without building it (what a
@@ -56,7 +56,9 @@ def _mixture(latent_dim, n_components, seed):
 
 
 def _draw_mixture(network, n, rng):
-    return network.get_layer("mixture").draw(n, rng)
+    from ._mixture_prior import draw_mixture
+
+    return draw_mixture(network, n, rng)
 
 
 def _mixture_arrays(latent_dim, n_components):

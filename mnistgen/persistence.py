@@ -33,6 +33,7 @@ from collections import Counter, namedtuple
 
 import numpy as np
 
+from ._priors import REPORT_PRIOR
 from ._sizes import count, describe, network_weights, product
 
 __all__ = ["load", "save", "register", "export_state", "import_state", "FORMAT_NAME", "FORMAT_VERSION",
@@ -681,7 +682,7 @@ def _check_header(meta, path):
 #: Parameters added after a file may have been written whose default is not
 #: what such a file's networks were built with: a file without one of them
 #: gets the value that describes its networks, not today's default.
-_BEFORE_THEY_EXISTED = {"VAEGenerator": {"conv_dense_units": (), "prior": "normal",
+_BEFORE_THEY_EXISTED = {"VAEGenerator": {"conv_dense_units": (), "prior": REPORT_PRIOR,
                                          "prior_components": 10},
                         "GANGenerator": {"self_conditioning": None, "conditioning": "input"}}
 

@@ -120,7 +120,8 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         Draw the latent codes of :meth:`sample` from this density, fitted on
         the latent means of the training images at the end of every
         :meth:`fit` and :meth:`partial_fit` (on that call's images), instead
-        of the prior N(0, I) (None, the report's behaviour). Any
+        of the prior (None: from the prior, N(0, I) as in the report, or
+        the learned ``prior``). Any
         scikit-learn density estimator works, for example
         ``GaussianMixture(n_components=10)``: this closes much of the gap
         between the prior and where the encoder puts the data (Ghosh et al.
@@ -386,7 +387,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         """The weight shapes of the fitted prior network, or of the one the
         parameters ask for (``[]``: N(0, I), no network)."""
         if fitted:
-            network = self._prior_network
+            network = self.__dict__.get("prior_")
             return [] if network is None else sorted(tuple(w.shape) for w in network.weights)
         prior = LATENT_PRIORS[self.prior]
         if not prior.learned:
@@ -397,7 +398,13 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
     @property
     def _prior_network(self):
         """The learned prior network, or None for N(0, I)."""
+        if not LATENT_PRIORS[self.prior].learned:
+            return None
         return self.__dict__.get("prior_")
+
+    def _build(self, seed):
+        self.__dict__.pop("prior_", None)  # a fresh fit without a learned prior has none
+        super()._build(seed)
 
     @property
     def _likelihood(self):

@@ -192,3 +192,15 @@ def test_the_prior_cannot_change_on_a_warm_start(mnist):
     with pytest.raises(ValueError, match=r"now prior='mixture', prior_components=10"):
         normal.set_params(prior="mixture").fit(X)
     assert normal.set_params(warm_start=False).fit(X).prior_ is not None  # a fresh fit builds it
+
+
+def test_a_fresh_fit_without_the_learned_prior_drops_it(mnist):
+    X = mnist[0][:200]
+    vae = VAEGenerator(**dict(MIXTURE, epochs=1)).fit(X)
+    vae.set_params(prior="normal").fit(X)
+    assert not hasattr(vae, "prior_")
+    assert vae._network_attributes == ("encoder_", "decoder_")
+    assert vae.sample(3).shape == (3, 28, 28)
+    np.testing.assert_array_equal(vae.history_["loss"],
+                                  VAEGenerator(**dict(SMALL_VAE, latent_dim=3, epochs=1))
+                                  .fit(X).history_["loss"])
