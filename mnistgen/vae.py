@@ -389,11 +389,9 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         if fitted:
             network = self.__dict__.get("prior_")
             return [] if network is None else sorted(tuple(w.shape) for w in network.weights)
-        prior = LATENT_PRIORS[self.prior]
-        if not prior.learned:
-            return []
-        return sorted(shape for shape, _ in prior.arrays(int(self.latent_dim),
-                                                         int(self.prior_components)))
+        from ._sizes import network_weights
+
+        return sorted(shape for shape, _ in network_weights(self).get("prior_", ()))
 
     @property
     def _prior_network(self):
