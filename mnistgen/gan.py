@@ -216,7 +216,9 @@ class GANGenerator(BaseGenerator):
         Maps flat images in [-1, 1] to the probability of being real (to a
         critic score for the hinge and Wasserstein losses).
     g_optimizer_, d_optimizer_ : keras.optimizers.Adam
-        The two optimizers, kept so that training can resume exactly.
+        The two optimizers, kept so that training can resume exactly
+        (trained without XLA, as the convolutional models are, Adam whose
+        update is TensorFlow's fused kernel: the same updates).
     history_ : dict of list of float
         Per-epoch means over batches: ``"d_loss"``, ``"g_loss"``,
         ``"d_real"`` (mean D(x)) and ``"d_fake"`` (mean D(G(z))); with
@@ -532,10 +534,9 @@ class GANGenerator(BaseGenerator):
         return nets
 
     def _make_optimizers(self):
-        from ._backend import get_keras
+        from ._optimizers import make_adam
 
-        adam = get_keras().optimizers.Adam
-        return {name: adam(self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=1e-8)
+        return {name: make_adam(self.architecture, self.learning_rate, self.beta_1, self.beta_2)
                 for name in self._optimizer_networks}
 
     def _make_trainer(self):

@@ -26,6 +26,7 @@ import numpy as np
 from ._activations import FusibleLeakyReLU
 from ._backend import get_keras
 from ._normalization import FusedBatchNormalization
+from ._projection import RowwiseDot
 from ._precision import OUTPUT_DTYPE
 from ._subpixel import SubpixelConv2D, SubpixelConv2DTranspose
 from ._validation import channels_last, check_conv_shape
@@ -149,7 +150,7 @@ def _critic_output(h, label, seeds, activation, spectral, projection):
     score = _dense(1, seeds, None, name="real_score", spectral=spectral, **out)(h)
     embedding = layers.Dense(int(h.shape[-1]), use_bias=False, kernel_initializer=seeds.small(),
                              name="class_embedding", **out)(label)
-    inner = layers.Dot(axes=1, name="projection", **out)([embedding, h])
+    inner = RowwiseDot(axes=1, name="projection", **out)([embedding, h])
     return layers.Activation(activation, name="real_probability", **out)(
         layers.Add(name="logit", **out)([score, inner]))
 

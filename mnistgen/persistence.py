@@ -100,7 +100,7 @@ def network_from_bytes(data, source="<bytes>"):
     from ._backend import get_keras
 
     keras = get_keras()
-    from . import _activations, _mixture_prior, _normalization, _subpixel  # noqa: F401  their layers
+    from . import _activations, _mixture_prior, _normalization, _projection, _subpixel  # noqa: F401
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.keras")
         with open(path, "wb") as fh:
@@ -128,6 +128,7 @@ def optimizer_from_state(config, arrays, variables, source="<state>"):
     from ._backend import get_keras
 
     keras = get_keras()
+    from . import _optimizers  # noqa: F401  FusedAdam
     try:
         optimizer = keras.optimizers.deserialize(config)
     except Exception as exc:

@@ -198,7 +198,9 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         ``logits``.
     optimizer_ : keras.optimizers.Adam
         The optimizer, kept so that training can resume exactly (of the
-        encoder, the decoder and a learned prior).
+        encoder, the decoder and a learned prior; trained without XLA, as
+        the convolutional models are, Adam whose update is TensorFlow's
+        fused kernel: the same updates).
     latent_samplers_ : list of estimators
         Only with ``latent_sampler``: the fitted clone (one per class for a
         conditional model, in the order of ``classes_``).
@@ -410,10 +412,9 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         return DECODER_LIKELIHOODS[REPORT_LIKELIHOOD]
 
     def _make_optimizers(self):
-        from ._backend import get_keras
+        from ._optimizers import make_adam
 
-        return {"optimizer_": get_keras().optimizers.Adam(
-            self.learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8)}
+        return {"optimizer_": make_adam(self.architecture, self.learning_rate, 0.9, 0.999)}
 
     def _make_trainer(self):
         from ._compilation import keras_compile_kwargs
