@@ -520,7 +520,7 @@ def build_conv_vae_encoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     n_classes : int, default=0
         For a conditional encoder, the number of classes: it then takes
         ``[images, labels]``, the one-hot labels broadcast over the image as
-        ``n_classes`` extra input channels.
+        ``n_classes`` extra input channels (their part computed, not built).
     dense_units : tuple of int, default=()
         ReLU dense layers between the convolutions and the heads.
 
@@ -545,9 +545,10 @@ def build_conv_vae_encoder(image_shape=(28, 28), filters=(32, 64), latent_dim=2,
     """
     check_conv_shape(image_shape, filters)
     seeds = _Seeds(seed, "encoder")
-    inputs, h, _ = _image_input(image_shape, n_classes)
+    inputs, h, _, label_channels = _first_conv_input(image_shape, n_classes, False, False)
     for i, f in enumerate(filters):
-        h = _conv(f, 3, seeds, "relu", name=f"conv_{i}")(h)
+        h = _conv(f, 3, seeds, "relu", name=f"conv_{i}", image_side=i == 0 and label_channels > 0,
+                  label_channels=label_channels)(h)
     h = layers.Flatten(name="flatten")(h)
     for i, units in enumerate(dense_units):
         h = _dense(int(units), seeds, "relu", name=f"hidden_{i}")(h)
@@ -678,8 +679,8 @@ def build_conv_gan_generator(image_shape=(28, 28), latent_dim=100, filters=(32, 
     return keras.Model(inputs, out, name="generator")
 
 
-def _discriminator_input(image_shape, n_classes, spectral_norm, projection):
-    """``(inputs, h, label, label_channels)`` of a conv discriminator.
+def _first_conv_input(image_shape, n_classes, spectral_norm, projection):
+    """``(inputs, h, label, label_channels)`` of a conv discriminator or encoder.
 
     The one-hot labels enter the first convolution as constant channels,
     read by the layer from the labels themselves (``h`` is then
@@ -744,8 +745,8 @@ def build_conv_gan_discriminator(image_shape=(28, 28), filters=(32, 64), seed=No
     """
     check_conv_shape(image_shape, filters)
     seeds = _Seeds(seed, "discriminator")
-    inputs, h, label, label_channels = _discriminator_input(image_shape, n_classes, spectral_norm,
-                                                            projection)
+    inputs, h, label, label_channels = _first_conv_input(image_shape, n_classes, spectral_norm,
+                                                        projection)
     for i, f in enumerate(filters):
         h = _conv(f, 5, seeds, name=f"conv_{i}", spectral=spectral_norm, image_side=i == 0,
                   label_channels=label_channels)(h)

@@ -226,3 +226,17 @@ def test_a_saved_conv_model_loads_in_a_fresh_process(cls, images, tmp_path):
     done = subprocess.run([sys.executable, "-c", code, str(path), str(tmp_path / "expected.npy")],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_conditional_conv_encoder_convolves_the_label_maps_it_does_not_build():
+    encoder = build_conv_vae_encoder(n_classes=3, latent_dim=4, seed=0)
+    layer = encoder.get_layer("conv_0")
+    assert isinstance(layer, SubpixelConv2D) and layer.label_channels == 3
+    rows = tf.constant(np.random.default_rng(2).random((5, 784), dtype=np.float32))
+    labels = _labels(5, 3)
+    kernel, bias = layer.get_weights()
+    assert kernel.shape == (3, 3, 1 + 3, 32)  # the same weights as on label maps
+    maps = _with_label_maps(tf.reshape(rows, (5, 28, 28, 1)), labels)
+    want = tf.nn.relu(tf.nn.conv2d(maps, kernel, 2, "SAME") + bias)
+    got = keras.Model(encoder.inputs, layer.output)([rows, labels])
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
