@@ -216,9 +216,9 @@ class GANGenerator(BaseGenerator):
         Maps flat images in [-1, 1] to the probability of being real (to a
         critic score for the hinge and Wasserstein losses).
     g_optimizer_, d_optimizer_ : keras.optimizers.Adam
-        The two optimizers, kept so that training can resume exactly
-        (trained without XLA, as the convolutional models are, Adam whose
-        update is TensorFlow's fused kernel: the same updates).
+        The two optimizers, kept so that training can resume exactly (for
+        ``architecture="conv"``, Adam whose update is TensorFlow's fused
+        kernel: the same updates).
     history_ : dict of list of float
         Per-epoch means over batches: ``"d_loss"``, ``"g_loss"``,
         ``"d_real"`` (mean D(x)) and ``"d_fake"`` (mean D(G(z))); with

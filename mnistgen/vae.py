@@ -198,9 +198,9 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
         ``logits``.
     optimizer_ : keras.optimizers.Adam
         The optimizer, kept so that training can resume exactly (of the
-        encoder, the decoder and a learned prior; trained without XLA, as
-        the convolutional models are, Adam whose update is TensorFlow's
-        fused kernel: the same updates).
+        encoder, the decoder and a learned prior; for
+        ``architecture="conv"``, Adam whose update is TensorFlow's fused
+        kernel: the same updates).
     latent_samplers_ : list of estimators
         Only with ``latent_sampler``: the fitted clone (one per class for a
         conditional model, in the order of ``classes_``).
