@@ -21,10 +21,11 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 BENCH = os.path.join(HERE, "reference")
 
 
-def ours(cls, x, epochs, baseline=False, xla_conv=False, y=None, **params):
+def ours(cls, x, epochs, baseline=False, xla_conv=False, y=None, after_epoch=(), **params):
     """Train ``epochs`` epochs of ``cls(**params)``; return (per-epoch seconds, estimator).
 
-    ``y``: the labels of a conditional model.
+    ``y``: the labels of a conditional model. ``after_epoch``: more Keras
+    callbacks, run after each epoch's time is taken.
 
     ``baseline=True`` trains the same model the way mnistgen did before its
     speed work: one mini-batch per call of a graph function without XLA.
@@ -45,7 +46,8 @@ def ours(cls, x, epochs, baseline=False, xla_conv=False, y=None, **params):
 
     options = dict(jit_compile=False, steps_per_call=1) if baseline else {}
     with compile_options(conv_jit_compile=xla_conv, **options):
-        est = cls(epochs=epochs, random_state=0, callbacks=[Timer()], **params).fit(x, y)
+        est = cls(epochs=epochs, random_state=0, callbacks=[Timer(), *after_epoch],
+                  **params).fit(x, y)
     return times, est
 
 
@@ -186,6 +188,17 @@ def mnist_file(path=None):
     return path
 
 
+def reference_command(script, epochs, python, mnist, extra_env=None, args=()):
+    """``(command, environment, folder)`` that run a reference recipe (see :func:`reference`)."""
+    # the recipes run in their own folder: hand them an absolute path (none:
+    # they train on random data of MNIST's shape)
+    env = dict(os.environ, **(extra_env or {}))
+    if mnist:
+        env["MNIST_NPZ"] = os.path.abspath(mnist)
+    cmd = [python, os.path.join(BENCH, script), *map(str, args), str(epochs)]
+    return cmd, env, BENCH if os.path.isdir(BENCH) else HERE
+
+
 def reference(script, epochs, python, mnist, extra_env=None, args=()):
     """Run a reference recipe; return (per-epoch seconds, last line, all output).
 
@@ -194,14 +207,8 @@ def reference(script, epochs, python, mnist, extra_env=None, args=()):
     [args...] epochs`` on the MNIST file ``mnist`` (None: on random data of
     MNIST's shape) and prints ``epoch I SECONDS s ...`` lines.
     """
-    # the recipes run in their own folder: hand them an absolute path (none:
-    # they train on random data of MNIST's shape)
-    env = dict(os.environ, **(extra_env or {}))
-    if mnist:
-        env["MNIST_NPZ"] = os.path.abspath(mnist)
-    cmd = [python, os.path.join(BENCH, script), *map(str, args), str(epochs)]
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env,
-                          cwd=BENCH if os.path.isdir(BENCH) else HERE)
+    cmd, env, cwd = reference_command(script, epochs, python, mnist, extra_env, args)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
     lines = [l for l in done.stdout.splitlines() if l.startswith("epoch ")]

@@ -28,7 +28,16 @@ environment in a subprocess), and prints one table with, per row:
   TensorFlow and PyTorch on the models' largest convolution (5x5, stride
   2, 14x14x32 -> 7x7x64, batch 256, forward and both gradients), measured
   in the same run;
-* mnistgen's epoch time as a ratio to the twin's;
+* mnistgen's epoch time as a ratio to the twin's, epoch by epoch: the
+  twin runs in its own process from the start (``--lockstep``), and after
+  each of mnistgen's epochs it trains one while mnistgen waits
+  (:class:`PairedTwin`); the ratio is the median over the epochs after the
+  first of mnistgen's epoch over the twin's after it (:func:`paired_ratio`),
+  so that the host's drift between two separate runs (on a shared 2-core
+  machine, up to a fifth of an epoch's time over minutes) does not enter
+  it. With ``--bf16`` the twin also trains one epoch after each of the
+  bfloat16 row's, and its own s/epoch is the median over all its epochs
+  after the first;
 * ``sample(10_000)`` wall time (median of 5 after a first) and the last
   epoch's losses, so that a speed change can be checked not to change what
   is learned (the same ``random_state`` must give the same losses).
@@ -74,8 +83,10 @@ import argparse
 import importlib.util
 import os
 import re
+import statistics
 import subprocess
 import sys
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -87,7 +98,8 @@ print = functools.partial(print, flush=True)  # noqa: A001 - progress when piped
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from _common import machine, median_after_first, mnist_file, ours, reference, timed, write_results  # noqa: E402
+from _common import (machine, median_after_first, mnist_file, ours, reference,  # noqa: E402
+                     reference_command, timed, write_results)
 
 TWIN = os.path.join(HERE, "twin_conv_torch.py")
 COLUMNS = ["s/epoch", "images/s", "MFLOP/image", "GFLOP/s", "of conv rate",
@@ -330,47 +342,141 @@ def load_training_data(args, skip_ours, mnist):
 
 
 def variants(args):
-    """``(label, XLA, extra parameters)`` of each mnistgen row of a model."""
-    return ([("mnistgen", False, {})] + ([("mnistgen, XLA", True, {})] if args.xla else [])
-            + ([("mnistgen, mixed_bfloat16", False, {"dtype_policy": "mixed_bfloat16"})]
-               if args.bf16 else []))
+    """``(label, XLA, extra parameters, ratio column)`` of each mnistgen row of a model.
+
+    A row with a ratio column is timed against its twin's epochs, one after each of its own.
+    """
+    return ([("mnistgen", False, {}, "mnistgen time / this")]
+            + ([("mnistgen, XLA", True, {}, None)] if args.xla else [])
+            + ([("mnistgen, mixed_bfloat16", False, {"dtype_policy": "mixed_bfloat16"},
+                 "mnistgen bfloat16 time / this")] if args.bf16 else []))
 
 
-def time_ours(model, x_train, y_train, args, n, rows, losses):
+class PairedTwin:
+    """A model's PyTorch twin in its own process, one epoch after each of mnistgen's.
+
+    The twin runs with ``--lockstep``: it loads its data and builds its
+    networks, then waits before each epoch until :meth:`epoch` lets it train
+    one and reads its time. Called after each of mnistgen's epochs (as the
+    Keras callback of :meth:`callback`), it puts every epoch of the twin
+    beside one of mnistgen's on the same host at nearly the same time,
+    while the other framework's process waits, so that the ratio of the two
+    does not carry the host's drift over the minutes between two separate
+    runs.
+    """
+
+    def __init__(self, cmd, env, cwd):
+        self._stderr = tempfile.TemporaryFile(mode="w+")
+        self.cmd = cmd
+        self.lines = []
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self._stderr, text=True, env=env, cwd=cwd)
+        self._until("ready")  # its data loaded and networks built
+
+    def _until(self, prefix):
+        """Read the twin's lines up to one starting with ``prefix``; return that line."""
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                self.proc.wait()
+                raise self._error()
+            self.lines.append(line.rstrip("\n"))
+            if line.startswith(prefix):
+                return line
+
+    def _error(self):
+        self._stderr.seek(0)
+        return RuntimeError(f"{' '.join(map(str, self.cmd))} failed:\n{self._stderr.read()[-2000:]}")
+
+    def _go(self):
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+
+    def epoch(self):
+        """Let the twin train one epoch; return its seconds once it waits again."""
+        self._go()
+        line = self._until("epoch ")
+        self._until("ready")
+        return float(re.match(r"epoch \d+ ([\d.]+)s", line).group(1))
+
+    def callback(self, seconds):
+        """A Keras callback appending to ``seconds`` the time of a twin's epoch after each of ours."""
+        import keras
+
+        twin = self
+
+        class AfterEpoch(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                seconds.append(twin.epoch())
+
+        return AfterEpoch()
+
+    def finish(self):
+        """Let the twin time its sampling (and the reference convolution) alone; return
+        all it printed."""
+        self._go()
+        self.proc.stdin.close()
+        rest = self.proc.stdout.read()
+        if self.proc.wait() != 0:
+            raise self._error()
+        return "\n".join(self.lines + rest.splitlines())
+
+
+def paired_ratio(ours_times, twin_times):
+    """The median, over the epochs after the first, of mnistgen's epoch time over the twin's after it."""
+    return statistics.median(o / t for o, t in zip(ours_times[1:], twin_times[1:]))
+
+
+def twin_flags(model, args, rates, lockstep):
+    """The command-line arguments of ``model``'s twin (before the number of epochs)."""
+    extra = ["--conv-rate"] if "PyTorch" not in rates else []
+    extra += [] if args.n_train is None else ["--n-train", args.n_train]
+    return model[3] + extra + ["--device", args.device] + (["--lockstep"] if lockstep else [])
+
+
+def time_ours(model, x_train, y_train, args, n, rows, losses, twin=None):
     """Train ``model`` with mnistgen (XLA-compiled too with ``--xla``, in bfloat16
-    with ``--bf16``); append its rows and last losses; return (seconds per epoch
-    of float32 and of bfloat16 (None without ``--bf16``), FLOPs per image)."""
+    with ``--bf16``); append its rows and last losses. With ``twin`` (a
+    :class:`PairedTwin`), each epoch of a row that has a ratio column is
+    followed by one of the twin's. Returns ``({ratio column: (our epoch
+    times, the twin's after them)}, FLOPs per image)``."""
     import mnistgen
 
     name, cls_name, params, _, loss_name, conditional = model
-    ours_seconds, flops, bf16_seconds = None, None, None
-    for label, xla, extra in variants(args):
+    ours_seconds, flops, paired = None, None, {}
+    for label, xla, extra, column in variants(args):
         print(f"training {name} ({label}) ...")
+        twin_times = []
+        after = [twin.callback(twin_times)] if twin is not None and column else []
         times, est = ours(getattr(mnistgen, cls_name), x_train, args.epochs, xla_conv=xla,
-                          y=y_train if conditional else None, **params, **extra)
+                          y=y_train if conditional else None, after_epoch=after, **params, **extra)
         seconds = median_after_first(times)
         ours_seconds = ours_seconds or seconds
-        if extra:
-            bf16_seconds = seconds
+        if column:
+            paired[column] = (times, twin_times)
         flops = training_flops(est)
         sample_s = timed(lambda: est.sample(10_000))
         losses.append((f"{name} {label}", {k: v[-1] for k, v in est.history_.items()}))
         rows.append([f"{name}: {label}", {
             **speed_row(seconds, flops, n), "mnistgen time / this": ours_seconds / seconds,
             "sample(10_000) s": sample_s, "last-epoch loss": est.history_[loss_name][-1]}])
-    return (ours_seconds, bf16_seconds), flops
+    return paired, flops
 
 
-def time_twin(model, args, mnist, n, rates, ours_seconds, flops):
-    """Train ``model``'s PyTorch twin; return its row. Raises a ``RuntimeError``
-    where its FLOPs per image are not mnistgen's (``flops``, None: not counted)."""
-    name, twin = model[0], model[3]
-    print(f"training {name} (PyTorch twin: {' '.join(twin)}) ...")
-    conv_flag = ["--conv-rate"] if "PyTorch" not in rates else []
-    n_flag = [] if args.n_train is None else ["--n-train", args.n_train]
-    n_flag += ["--device", args.device]
-    times, last, out = reference(TWIN, args.epochs, args.torch_python, mnist,
-                                 args=twin + conv_flag + n_flag)
+def time_twin(model, args, mnist, n, rates, paired, flops, twin=None):
+    """``model``'s PyTorch twin's row: from ``twin`` (a :class:`PairedTwin` whose
+    epochs followed mnistgen's, ``paired`` as :func:`time_ours` returns) or,
+    without it, from a run of its own. Raises a ``RuntimeError`` where its
+    FLOPs per image are not mnistgen's (``flops``, None: not counted)."""
+    name = model[0]
+    if twin is None:
+        print(f"training {name} (PyTorch twin: {' '.join(model[3])}) ...")
+        _, _, out = reference(TWIN, args.epochs, args.torch_python, mnist,
+                              args=twin_flags(model, args, rates, lockstep=False))
+    else:
+        out = twin.finish()
+    epochs = [line for line in out.splitlines() if line.startswith("epoch ")]
+    times = [float(re.match(r"epoch \d+ ([\d.]+)s", line).group(1)) for line in epochs]
     seconds = median_after_first(times)
     found = re.search(r"^conv_rate ([\d.]+)", out, re.M)
     if found:
@@ -379,15 +485,29 @@ def time_twin(model, args, mnist, n, rates, ours_seconds, flops):
     if flops is not None and twin_flops != flops:
         raise RuntimeError(f"the twin's FLOPs per image, {twin_flops:,}, are not "
                            f"mnistgen's, {flops:,}: the two models differ")
-    loss = float(re.match(r"epoch \d+ [\d.]+s \w+ ([\d.]+)", last).group(1))
+    # the loss after as many epochs as mnistgen's rows trained
+    loss = float(re.match(r"epoch \d+ [\d.]+s \w+ ([\d.]+)", epochs[args.epochs - 1]).group(1))
     row = {**speed_row(seconds, twin_flops, n),
            "sample(10_000) s": float(re.search(r"^sample ([\d.]+)", out, re.M).group(1)),
            "last-epoch loss": loss}
-    for column, ours_s in zip(["mnistgen time / this", "mnistgen bfloat16 time / this"],
-                              ours_seconds or ()):
-        if ours_s is not None:
-            row[column] = ours_s / seconds
+    for column, (ours_times, twin_times) in paired.items():
+        row[column] = paired_ratio(ours_times, twin_times)
     return [f"{name}: PyTorch twin", row]
+
+
+def time_model(model, x_train, y_train, args, mnist, n, rates, rows, losses, skip_ours):
+    """Time ``model`` with mnistgen and (``--torch-python``) its twin; append the rows."""
+    twin = None
+    if args.torch_python and not skip_ours:
+        n_paired = sum(1 for *_, column in variants(args) if column)
+        print(f"starting {model[0]}'s PyTorch twin ({' '.join(model[3])}), "
+              f"one epoch after each of mnistgen's ...")
+        twin = PairedTwin(*reference_command(TWIN, args.epochs * n_paired, args.torch_python, mnist,
+                                             args=twin_flags(model, args, rates, lockstep=True)))
+    paired, flops = ({}, None) if skip_ours else time_ours(
+        model, x_train, y_train, args, n, rows, losses, twin)
+    if args.torch_python:
+        rows.append(time_twin(model, args, mnist, n, rates, paired, flops, twin))
 
 
 def main(argv=None):
@@ -405,10 +525,7 @@ def main(argv=None):
     n_classes = 10 if y_train is None else len(np.unique(y_train))
     rows, losses = [], []
     for model in selected_models(args.models, n_classes):
-        ours_seconds, flops = (None, None) if skip_ours else time_ours(
-            model, x_train, y_train, args, n, rows, losses)
-        if args.torch_python:
-            rows.append(time_twin(model, args, mnist, n, rates, ours_seconds, flops))
+        time_model(model, x_train, y_train, args, mnist, n, rates, rows, losses, skip_ours)
     if not rates:
         parser.error("nothing was timed: give --torch-python, or run where mnistgen can train")
     report(args, rows, losses, rates, n, mnist, where, skip_ours)
@@ -445,8 +562,10 @@ def report(args, rows, losses, rates, n, mnist, where, skip_ours):
                      + (f"; mnistgen not run: {skip_ours}" if skip_ours else "")
                      + f", {args.epochs} epochs per row"
                      + ("" if skip_ours else ", random_state 0 for mnistgen")
-                     + f". s/epoch is the median of epochs 2 to {args.epochs}; "
-                     "sample(10_000) the median of 5 calls after a first; the convolution rate "
+                     + f". s/epoch is the median of epochs 2 to {args.epochs} (the twin's: of all "
+                     "its epochs after the first, one after each of mnistgen's); a ratio to the "
+                     "twin's the median over those epochs of mnistgen's epoch over the twin's "
+                     "after it; sample(10_000) the median of 5 calls after a first; the convolution rate "
                      "the fastest of TensorFlow and PyTorch on the models' largest convolution "
                      "in the same run."),
         )

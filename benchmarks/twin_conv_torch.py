@@ -83,6 +83,10 @@ reference convolution. ``--device cuda`` runs on a GPU (``--channels-last``
 there), where ``epoch`` lines also give images per second. Without
 ``MNIST_NPZ`` it trains on random data of MNIST's shape, which is enough
 for timing; ``--n-train N`` keeps the first N images (a smoke run).
+``--lockstep`` prints ``ready`` and waits for a line on standard input
+before each epoch and before the timings after the last:
+``bench_conv_speed.py`` runs the twin's epochs between mnistgen's, so that
+the two frameworks are timed side by side on the same host, never at once.
 """
 import argparse
 import copy
@@ -361,6 +365,16 @@ def sync(device):
         torch.cuda.synchronize()
 
 
+#: Called before each epoch and after the last: ``--lockstep`` makes it :func:`wait`.
+WAIT = [lambda: None]
+
+
+def wait():
+    """Say ``ready`` and wait for a line on standard input (``--lockstep``)."""
+    print("ready", flush=True)
+    sys.stdin.readline()
+
+
 def run_epochs(x, labels, epochs, batch, device, step, names):
     """Train ``epochs`` epochs of shuffled mini-batches; print one ``epoch`` line each.
 
@@ -369,6 +383,7 @@ def run_epochs(x, labels, epochs, batch, device, step, names):
     the epoch's images.
     """
     for epoch in range(epochs):
+        WAIT[0]()
         sync(device)
         t = time.perf_counter()
         perm = torch.randperm(len(x), device=device)
@@ -381,6 +396,7 @@ def run_epochs(x, labels, epochs, batch, device, step, names):
         seconds = time.perf_counter() - t
         logged = " ".join(f"{name} {float(s) / len(x):{fmt}}" for (name, fmt), s in zip(names, sums))
         print(f"epoch {epoch} {seconds:.2f}s {logged} images/s {len(x) / seconds:.0f}", flush=True)
+    WAIT[0]()
 
 
 def ema_update(averaged, generator, ema, t):
@@ -570,7 +586,11 @@ def main(argv=None):
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--n-train", type=int, default=None, help="first N images only")
     parser.add_argument("--conv-rate", action="store_true", help="also time the reference convolution")
+    parser.add_argument("--lockstep", action="store_true",
+                        help="wait for a line on standard input before each epoch and after the last")
     args = parser.parse_args(argv)
+    if args.lockstep:
+        WAIT[0] = wait
     cfg = settings(parser, args)
     torch.manual_seed(0)
     device = torch.device(args.device)

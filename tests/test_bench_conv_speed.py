@@ -83,3 +83,64 @@ def test_the_vae_twin_follows_a_learned_prior_and_refuses_what_it_lacks():
     assert args[args.index("--prior-components") + 1] == "7"
     with pytest.raises(ValueError, match="objective"):
         BENCH["twin_args"]("VAEGenerator", dict(recipe, objective="iwae"), 10)
+
+
+# A stand-in for twin_conv_torch.py --lockstep (which needs PyTorch): it says
+# "ready" and waits for a line before each epoch and before its closing
+# timings, and logs to its standard error when each epoch started.
+FAKE_TWIN = """
+import sys, time
+epochs = int(sys.argv[1])
+for i in range(epochs + 1):
+    print("ready", flush=True)
+    if not sys.stdin.readline():
+        sys.exit("the benchmark closed the pipe")
+    if i < epochs:
+        print(f"epoch {i} {0.5 + i:.2f}s loss {3.0 - i:.3f} images/s 1", flush=True)
+        print(f"started {i} {time.perf_counter()}", file=sys.stderr, flush=True)
+print("sample 0.2500", flush=True)
+"""
+
+
+def fake_twin(tmp_path, body=FAKE_TWIN, epochs=3):
+    import sys
+
+    script = tmp_path / "fake_twin.py"
+    script.write_text(body)
+    return BENCH["PairedTwin"]([sys.executable, str(script), str(epochs)], None, str(tmp_path))
+
+
+def test_a_paired_twin_trains_one_epoch_when_asked_and_times_its_sampling_last(tmp_path):
+    twin = fake_twin(tmp_path)
+    assert [twin.epoch() for _ in range(3)] == [0.5, 1.5, 2.5]
+    out = twin.finish()
+    assert out.splitlines()[-1] == "sample 0.2500"
+    assert [line for line in out.splitlines() if line.startswith("epoch ")][1].startswith("epoch 1 ")
+
+
+def test_a_paired_twin_waits_between_epochs(tmp_path):
+    import time
+
+    twin = fake_twin(tmp_path, epochs=2)
+    twin.epoch()
+    asked = time.perf_counter()
+    time.sleep(0.3)  # the twin must not start its next epoch meanwhile
+    twin.epoch()
+    twin.finish()
+    twin._stderr.seek(0)
+    started = [float(line.split()[2]) for line in twin._stderr if line.startswith("started")]
+    assert started[1] - asked >= 0.3
+
+
+def test_a_failing_twin_raises_with_its_error(tmp_path):
+    twin = fake_twin(tmp_path, body="import sys\nprint('ready', flush=True)\nsys.stdin.readline()\n"
+                                    "sys.exit('out of memory in the twin')\n")
+    with pytest.raises(RuntimeError, match="out of memory in the twin"):
+        twin.epoch()
+
+
+def test_the_paired_ratio_is_the_median_of_epoch_pairs_after_the_first():
+    # the first pair (compilation, the twin's warm-up) is left out; the host's drift
+    # moves both epochs of a pair alike and leaves their ratio
+    ours, twin = [9.0, 5.0, 10.0, 6.0], [1.0, 10.0, 20.0, 10.0]
+    assert BENCH["paired_ratio"](ours, twin) == pytest.approx(0.5)
