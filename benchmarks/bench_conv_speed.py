@@ -454,6 +454,9 @@ def time_ours(model, x_train, y_train, args, n, rows, losses, twin=None):
         ours_seconds = ours_seconds or seconds
         if column:
             paired[column] = (times, twin_times)
+            if twin_times:
+                print("  epochs (s), mnistgen / twin after it: "
+                      + ", ".join(f"{o:.2f} / {t:.2f}" for o, t in zip(times, twin_times)))
         flops = training_flops(est)
         sample_s = timed(lambda: est.sample(10_000))
         losses.append((f"{name} {label}", {k: v[-1] for k, v in est.history_.items()}))
