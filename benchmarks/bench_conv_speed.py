@@ -415,8 +415,8 @@ class PairedTwin:
         """Let the twin time its sampling (and the reference convolution) alone; return
         all it printed."""
         self._go()
-        self.proc.stdin.close()
         rest = self.proc.stdout.read()
+        self.proc.stdin.close()
         if self.proc.wait() != 0:
             raise self._error()
         return "\n".join(self.lines + rest.splitlines())

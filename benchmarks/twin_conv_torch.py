@@ -86,7 +86,8 @@ for timing; ``--n-train N`` keeps the first N images (a smoke run).
 ``--lockstep`` prints ``ready`` and waits for a line on standard input
 before each epoch and before the timings after the last:
 ``bench_conv_speed.py`` runs the twin's epochs between mnistgen's, so that
-the two frameworks are timed side by side on the same host, never at once.
+the two frameworks are timed side by side on the same host, never at once
+(where its input ends, the benchmark has stopped, and so does the twin).
 """
 import argparse
 import copy
@@ -370,9 +371,11 @@ WAIT = [lambda: None]
 
 
 def wait():
-    """Say ``ready`` and wait for a line on standard input (``--lockstep``)."""
+    """Say ``ready`` and wait for a line on standard input (``--lockstep``); stop
+    where the input ends (the benchmark has stopped)."""
     print("ready", flush=True)
-    sys.stdin.readline()
+    if not sys.stdin.readline():
+        sys.exit("twin_conv_torch.py --lockstep: standard input closed, stopping")
 
 
 def run_epochs(x, labels, epochs, batch, device, step, names):
