@@ -212,8 +212,13 @@ def reference(script, epochs, python, mnist, extra_env=None, args=()):
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
     lines = [l for l in done.stdout.splitlines() if l.startswith("epoch ")]
-    times = [float(re.match(r"epoch \d+ ([\d.]+)s", l).group(1)) for l in lines]
+    times = [epoch_seconds(l) for l in lines]
     return times, lines[-1], done.stdout
+
+
+def epoch_seconds(line):
+    """The seconds of a recipe's ``epoch I SECONDS s ...`` line."""
+    return float(re.match(r"epoch \d+ ([\d.]+)s", line).group(1))
 
 
 def median_after_first(times):

@@ -98,8 +98,8 @@ print = functools.partial(print, flush=True)  # noqa: A001 - progress when piped
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from _common import (machine, median_after_first, mnist_file, ours, reference,  # noqa: E402
-                     reference_command, timed, write_results)
+from _common import (epoch_seconds, machine, median_after_first, mnist_file, ours,  # noqa: E402
+                     reference, reference_command, timed, write_results)
 
 TWIN = os.path.join(HERE, "twin_conv_torch.py")
 COLUMNS = ["s/epoch", "images/s", "MFLOP/image", "GFLOP/s", "of conv rate",
@@ -397,7 +397,7 @@ class PairedTwin:
         self._go()
         line = self._until("epoch ")
         self._until("ready")
-        return float(re.match(r"epoch \d+ ([\d.]+)s", line).group(1))
+        return epoch_seconds(line)
 
     def callback(self, seconds):
         """A Keras callback appending to ``seconds`` the time of a twin's epoch after each of ours."""
@@ -479,8 +479,7 @@ def time_twin(model, args, mnist, n, rates, paired, flops, twin=None):
     else:
         out = twin.finish()
     epochs = [line for line in out.splitlines() if line.startswith("epoch ")]
-    times = [float(re.match(r"epoch \d+ ([\d.]+)s", line).group(1)) for line in epochs]
-    seconds = median_after_first(times)
+    seconds = median_after_first([epoch_seconds(line) for line in epochs])
     found = re.search(r"^conv_rate ([\d.]+)", out, re.M)
     if found:
         rates["PyTorch"] = float(found.group(1))
