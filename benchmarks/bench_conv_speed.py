@@ -226,13 +226,15 @@ def forward_flops(model):
 def training_flops(est):
     """FLOPs of one training image: forward and backward (3x forward) of each network pass.
 
-    GAN: G once (3x G), D on the generated batch for G's update (3x D) and
-    on the real and the generated batch for its own (6x D). A gradient
-    penalty (``loss="bce-r1"``: R1 at the real images) adds, on every
-    ``gp_interval``-th discriminator step, D's forward and input gradient on
-    the real batch and the backward of both for D's weights (a double
-    backward), counted as twice a forward and backward: ``6 * D //
-    gp_interval`` per image. The twins count theirs the same way
+    GAN: G once (3x G); D's forward on the generated and the real batch
+    (2x D: one call on the generated batch serves both updates), its
+    backward on the generated batch for G's update (2x D) and on both for
+    its own (4x D); 9x D where the step keeps two calls of D (spectral
+    normalisation). A gradient penalty (``loss="bce-r1"``: R1 at the real
+    images) adds, on every ``gp_interval``-th discriminator step, D's
+    forward and input gradient on the real batch and the backward of both
+    for D's weights (a double backward), counted as twice a forward and
+    backward: ``6 * D // gp_interval`` per image. The twins count theirs the same way
     (``twin_conv_torch.training_flops``). VAE: encoder and decoder once.
     Elementwise work (activations, batch norm, losses, the averaged
     generator's update) is not counted.
@@ -246,7 +248,8 @@ def training_flops(est):
         raise ValueError("the FLOP count is that of one discriminator step per generator step")
     d = forward_flops(est.discriminator_)
     penalty = 0 if loss.penalty is None else 6 * d // est.gp_interval
-    return 3 * forward_flops(est.generator_) + 9 * d + penalty
+    passes = 8 if est._trainer.share_discriminator_call else 9
+    return 3 * forward_flops(est.generator_) + passes * d + penalty
 
 
 def conv_rate_tensorflow(batch=256, steps=20):

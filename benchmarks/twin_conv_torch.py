@@ -312,9 +312,9 @@ def forward_flops(module, *example):
 def training_flops(cfg):
     """FLOPs of one training image, counted as ``bench_conv_speed.training_flops``.
 
-    Every pass's backward is twice its forward. GAN: G once (3x), D on the
-    generated batch for G's update (3x) and on the real and the generated
-    batch for its own (6x); the R1 penalty adds, on every ``gp_interval``-th
+    Every pass's backward is twice its forward. GAN: G once (3x), D's
+    forward on the generated and the real batch (2x), its backward on the
+    generated batch for G's update (2x) and on both for its own (4x); the R1 penalty adds, on every ``gp_interval``-th
     step, D's forward and input gradient on the real batch and the backward
     of both for D's weights, counted as twice a forward and backward (6x D),
     so ``6 * D // gp_interval``. VAE: encoder and decoder once (3x).
@@ -328,7 +328,7 @@ def training_flops(cfg):
     g = forward_flops(generator, torch.zeros(1, cfg["latent_dim"]), labels)
     d = forward_flops(discriminator, image, labels)
     penalty = 6 * d // cfg["gp_interval"] if cfg["loss"] == "bce-r1" else 0
-    return 3 * g + 9 * d + penalty
+    return 3 * g + 8 * d + penalty
 
 
 def data(device, memory_format, n=None, classes=0, cluster_ids=False):
@@ -431,16 +431,14 @@ def r1_penalty(discriminator, real, labels):
     return 0.5 * grad.square().flatten(1).sum(1).mean()
 
 
-def discriminator_loss(discriminator, real, fake, labels, cfg, step):
-    """mnistgen's discriminator objective on one call of D on ``[real; fake]`` (mean over both).
+def discriminator_loss(discriminator, real, scores, labels, cfg, step):
+    """mnistgen's discriminator objective from the scores of ``[real; fake]`` (mean over both).
 
     With ``bce-r1`` the R1 penalty is added on every ``gp_interval``-th
     discriminator ``step`` (counted from 0, as the optimizer's iterations),
     weighted ``gp_weight * gp_interval``.
     """
     n = len(real)
-    both = None if labels is None else torch.cat([labels, labels])
-    scores = discriminator(torch.cat([real, fake]), both)
     if cfg["loss"] == "bce":
         targets = torch.cat([torch.ones_like(scores[:n]), torch.zeros_like(scores[n:])])
         loss = F.binary_cross_entropy(scores, targets)
@@ -453,24 +451,33 @@ def discriminator_loss(discriminator, real, fake, labels, cfg, step):
 
 
 def gan_step(generator, discriminator, averaged, cfg, device):
-    """mnistgen's GAN step (one critic step): G's update, the average, then D's on the same fake batch."""
+    """mnistgen's GAN step (one critic step, no spectral normalisation).
+
+    One call of D on the generated batch serves both updates, each
+    update's gradients from its own backward pass (``backward(inputs=...)``);
+    D scores the real batch in a call of its own. Then G's update, the
+    average, and D's update.
+    """
     og = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
     od = torch.optim.Adam(discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
+    g_params, d_params = list(generator.parameters()), list(discriminator.parameters())
     steps = {"g": 0, "d": 0}
 
     def step(images, labels):
         real = images * 2.0 - 1.0
         og.zero_grad(set_to_none=True)
+        od.zero_grad(set_to_none=True)
         fake = generator(torch.randn(len(real), cfg["latent_dim"], device=device), labels)
-        g_loss = generator_loss(discriminator(fake, labels), cfg["loss"])
-        g_loss.backward()
+        fake_scores = discriminator(fake, labels)
+        g_loss = generator_loss(fake_scores, cfg["loss"])
+        scores = torch.cat([discriminator(real, labels), fake_scores])
+        d_loss = discriminator_loss(discriminator, real, scores, labels, cfg, steps["d"])
+        g_loss.backward(inputs=g_params, retain_graph=True)
+        d_loss.backward(inputs=d_params)
         og.step()
         steps["g"] += 1
         if averaged is not None:
             ema_update(averaged, generator, cfg["ema"], steps["g"])
-        od.zero_grad(set_to_none=True)
-        d_loss = discriminator_loss(discriminator, real, fake.detach(), labels, cfg, steps["d"])
-        d_loss.backward()
         od.step()
         steps["d"] += 1
         return d_loss, g_loss

@@ -9,6 +9,15 @@ With ``n_critic > 1`` every mini-batch trains the discriminator and every
 ``n_critic``-th also the generator. With an averaged generator (``ema``),
 its weights follow each generator update.
 
+With one critic step both updates are taken at the same discriminator
+weights on the same generated batch, so for the convolutional models one
+discriminator call on that batch serves both
+(:data:`SHARES_DISCRIMINATOR_CALL`): each update's
+gradients come from its own tape, the generator's applied first, and the
+discriminator scores the real batch in a call of its own. A discriminator
+whose call changes its own state (spectral normalisation's power
+iteration) keeps the two calls of the report's step.
+
 Real images arrive in [0, 1] and are scaled to [-1, 1] here. The generator's
 noise ``z`` (and the draws a penalty takes, such as WGAN-GP's interpolation
 weight) comes with each row from the input pipeline. A conditional GAN gives
@@ -23,7 +32,12 @@ keras = get_keras()
 tf = get_tensorflow()
 ops = keras.ops
 
-__all__ = ["GANTrainer"]
+__all__ = ["GANTrainer", "SHARES_DISCRIMINATOR_CALL"]
+
+#: Whether an architecture's step shares one discriminator call on the
+#: generated batch between the two updates: the convolutional models do;
+#: the report's MLPs keep the report's two calls, sample for sample.
+SHARES_DISCRIMINATOR_CALL = {"mlp": False, "conv": True}
 
 
 class GANTrainer(Trainer):
@@ -33,7 +47,7 @@ class GANTrainer(Trainer):
 
     def __init__(self, generator, discriminator, latent_dim, g_optimizer, d_optimizer,
                  loss, n_classes=0, penalty_weight=None, n_critic=1, ema_generator=None,
-                 ema=None, penalty_interval=1, **kwargs):
+                 ema=None, penalty_interval=1, share_discriminator_call=False, **kwargs):
         """``loss`` is a :class:`~mnistgen._gan_losses.GANLoss`; ``penalty_weight``
         its penalty's weight (None: the loss's default), applied on every
         ``penalty_interval``-th discriminator step only."""
@@ -45,12 +59,15 @@ class GANTrainer(Trainer):
         self.penalty_weight = None if loss.penalty is None else float(weight)
         self.n_critic, self.ema_generator, self.ema = int(n_critic), ema_generator, ema
         self.penalty_interval = int(penalty_interval)
+        self.share_discriminator_call = bool(share_discriminator_call) and self.n_critic == 1
 
     def train_batch(self, real, labels, noise):
         real = real * 2.0 - 1.0
         z, u = noise[:, : self.z_dim], noise[:, self.z_dim:]
         n = ops.shape(real)[0]
-        if self.n_critic == 1:  # the report's order: generator first, same batch
+        if self.share_discriminator_call:
+            d_mean, g_mean, scores = self._joint_step(real, z, labels, u)
+        elif self.n_critic == 1:  # the report's order: generator first, same batch
             fake, g_mean = self._generator_step(z, labels)
             d_mean, scores = self._discriminator_step(real, fake, labels, u)
         else:
@@ -87,7 +104,12 @@ class GANTrainer(Trainer):
             fake = call(self.generator, z, labels, True)
             scores = call(self.discriminator, fake, labels, True)
             g_loss, g_mean = batch_mean(self.adversarial.generator_rows(scores))
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+        self._apply_generator_gradients(tape.gradient(g_loss, g_vars))
+        return fake, g_mean
+
+    def _apply_generator_gradients(self, grads):
+        """The generator's update, then its average's."""
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
         if self.ema_generator is not None:
             # the usual warm-up: at update t the momentum is at most (1 + t) / (10 + t),
             # so the first epochs' average is not mostly the initial weights
@@ -95,26 +117,51 @@ class GANTrainer(Trainer):
             decay = ops.minimum(self.ema, (1.0 + t) / (10.0 + t))
             for averaged, weight in zip(self.ema_generator.weights, self.generator.weights):
                 averaged.assign(decay * averaged + (1.0 - decay) * weight)
-        return fake, g_mean
+
+    def _joint_step(self, real, z, labels, u):
+        """Both updates from one discriminator call on the generated batch.
+
+        The same losses as the two steps above (the generator's first, then
+        the discriminator's on the same batch, at the same discriminator
+        weights), each update's gradients from its own tape: one
+        discriminator forward pass on the generated batch less per step.
+        """
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = call(self.generator, z, labels, True)
+            fake_scores = call(self.discriminator, fake, labels, True)
+            g_loss, g_mean = batch_mean(self.adversarial.generator_rows(fake_scores))
+            scores = ops.concatenate([call(self.discriminator, real, labels, True), fake_scores], 0)
+            d_loss, d_mean = self._discriminator_loss(scores, real, ops.stop_gradient(fake),
+                                                      labels, u)
+        d_vars = self.discriminator.trainable_variables
+        d_grads = d_tape.gradient(d_loss, d_vars)
+        self._apply_generator_gradients(g_tape.gradient(g_loss, self.generator.trainable_variables))
+        self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
+        return d_mean, g_mean, scores
 
     def _discriminator_step(self, real, fake, labels, u):
         # One discriminator call on the real and generated batches together:
         # the same loss as two calls (no batch norm in D), with matrix
         # multiplies twice as tall.
         d_vars = self.discriminator.trainable_variables
-        n = ops.shape(real)[0]
         both = ops.concatenate([real, ops.stop_gradient(fake)], axis=0)
         both_labels = None if labels is None else ops.concatenate([labels, labels], axis=0)
         with tf.GradientTape() as tape:
             scores = call(self.discriminator, both, both_labels, True)
-            d_loss, d_mean = batch_mean(self.adversarial.discriminator_rows(scores, n))
-            if self.adversarial.penalty is not None:
-                penalty, penalty_mean = batch_mean(self._penalty_rows(real, fake, labels, u))
-                weight = self.penalty_weight * self.penalty_interval
-                d_loss = d_loss + weight * penalty
-                d_mean = d_mean + weight * penalty_mean
+            d_loss, d_mean = self._discriminator_loss(scores, real, fake, labels, u)
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
         return d_mean, scores
+
+    def _discriminator_loss(self, scores, real, fake, labels, u):
+        """The discriminator's objective (to differentiate, and to log) from the
+        scores of ``[real; fake]``, with its penalty where the loss has one."""
+        d_loss, d_mean = batch_mean(self.adversarial.discriminator_rows(scores, ops.shape(real)[0]))
+        if self.adversarial.penalty is not None:
+            penalty, penalty_mean = batch_mean(self._penalty_rows(real, fake, labels, u))
+            weight = self.penalty_weight * self.penalty_interval
+            d_loss = d_loss + weight * penalty
+            d_mean = d_mean + weight * penalty_mean
+        return d_loss, d_mean
 
     def _penalty_rows(self, real, fake, labels, u):
         """The penalty's per-row values; lazily, zeros between penalised steps.

@@ -542,7 +542,7 @@ class GANGenerator(BaseGenerator):
     def _make_trainer(self):
         from ._compilation import keras_compile_kwargs
         from ._distribute import distributed
-        from ._gan_trainer import GANTrainer
+        from ._gan_trainer import SHARES_DISCRIMINATOR_CALL, GANTrainer
 
         loss = self._adversarial_loss
         trainer = GANTrainer(
@@ -551,6 +551,9 @@ class GANGenerator(BaseGenerator):
             n_critic=loss.default_n_critic if self.n_critic is None else self.n_critic,
             ema_generator=self.__dict__.get("generator_ema_"), ema=self.ema,
             penalty_interval=self.gp_interval,
+            # spectral normalisation's power iteration runs on every call
+            share_discriminator_call=(SHARES_DISCRIMINATOR_CALL[self.architecture]
+                                      and not self.spectral_norm),
         )
         trainer.compile(**keras_compile_kwargs(self.architecture, distributed()))
         return trainer

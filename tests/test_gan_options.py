@@ -308,3 +308,42 @@ def test_projection_discriminator_matches_its_formula(images, architecture):
 def test_projection_needs_nothing_of_unconditional_models(images):
     gan = GANGenerator(**dict(SMALL_GAN, epochs=1, conditioning="projection")).fit(images)
     assert len(gan.discriminator_.inputs) == 1
+
+
+class _TwoDiscriminatorCalls(GANGenerator):
+    """The report's step as two calls of D: the generator's, then D's own on ``[real; fake]``."""
+
+    def _make_trainer(self):
+        trainer = super()._make_trainer()
+        trainer.share_discriminator_call = False
+        return trainer
+
+
+@pytest.mark.parametrize("params", [
+    pytest.param(dict(), id="conv"),
+    pytest.param(dict(conditional=True, conditioning="projection", loss="bce-r1", gp_interval=2,
+                      ema=0.9), id="conv-projection-r1"),
+])
+def test_one_discriminator_call_for_both_updates_trains_as_two(params, digits, digit_labels):
+    # three steps: the same losses and weights as the two-call step, to float rounding
+    params = dict(SMALL_GAN, architecture="conv", conv_filters=(4, 8), epochs=1, **params)
+    X, y = digits[:96], (digit_labels[:96] if params.get("conditional") else None)
+    shared, two = GANGenerator(**params).fit(X, y), _TwoDiscriminatorCalls(**params).fit(X, y)
+    assert shared._trainer.share_discriminator_call and not two._trainer.share_discriminator_call
+    for name in shared.history_:
+        np.testing.assert_allclose(shared.history_[name], two.history_[name], rtol=1e-5, atol=1e-6)
+    for attr in shared._network_attributes:
+        for a, b in zip(getattr(shared, attr).get_weights(), getattr(two, attr).get_weights()):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("params, shared", [
+    (dict(architecture="mlp"), False),  # the report's step, sample for sample
+    (dict(spectral_norm=True), False),  # its power iteration runs on every call
+    (dict(loss="wgan-gp"), False),  # several critic steps per generator step
+    (dict(loss="hinge"), True),
+])
+def test_which_steps_share_the_discriminator_call(params, shared, images):
+    params = {**SMALL_GAN, "architecture": "conv", "conv_filters": (4, 8), "epochs": 1, **params}
+    gan = GANGenerator(**params).fit(images[:32])
+    assert gan._trainer.share_discriminator_call is shared
