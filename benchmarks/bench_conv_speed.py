@@ -234,7 +234,9 @@ def training_flops(est):
     images) adds, on every ``gp_interval``-th discriminator step, D's
     forward and input gradient on the real batch and the backward of both
     for D's weights (a double backward), counted as twice a forward and
-    backward: ``6 * D // gp_interval`` per image. The twins count theirs the same way
+    backward: ``6 * D // gp_interval`` per image; ``5 * D`` where the
+    penalty is due on every step and takes its input gradient from D's call
+    on the real batch of the shared step. The twins count theirs the same way
     (``twin_conv_torch.training_flops``). VAE: encoder and decoder once.
     Elementwise work (activations, batch norm, losses, the averaged
     generator's update) is not counted.
@@ -247,8 +249,10 @@ def training_flops(est):
     if (est.n_critic or loss.default_n_critic) != 1:
         raise ValueError("the FLOP count is that of one discriminator step per generator step")
     d = forward_flops(est.discriminator_)
-    penalty = 0 if loss.penalty is None else 6 * d // est.gp_interval
-    passes = 8 if est._trainer.share_discriminator_call else 9
+    trainer = est._trainer
+    penalty_passes = 5 if trainer.penalty_from_real_call else 6
+    penalty = 0 if loss.penalty is None else penalty_passes * d // est.gp_interval
+    passes = 8 if trainer.share_discriminator_call else 9
     return 3 * forward_flops(est.generator_) + passes * d + penalty
 
 

@@ -314,10 +314,12 @@ def training_flops(cfg):
 
     Every pass's backward is twice its forward. GAN: G once (3x), D's
     forward on the generated and the real batch (2x), its backward on the
-    generated batch for G's update (2x) and on both for its own (4x); the R1 penalty adds, on every ``gp_interval``-th
-    step, D's forward and input gradient on the real batch and the backward
-    of both for D's weights, counted as twice a forward and backward (6x D),
-    so ``6 * D // gp_interval``. VAE: encoder and decoder once (3x).
+    generated batch for G's update (2x) and on both for its own (4x); the
+    R1 penalty adds, on every ``gp_interval``-th step, D's forward and input
+    gradient on the real batch and the backward of both for D's weights,
+    counted as twice a forward and backward (6x D), so ``6 * D //
+    gp_interval``; 5x D on every step, where the forward is D's call on the
+    real batch. VAE: encoder and decoder once (3x).
     """
     k = cfg["classes"]
     labels = torch.zeros(1, k) if k else None
@@ -327,7 +329,8 @@ def training_flops(cfg):
     generator, discriminator = conv_gan(cfg)
     g = forward_flops(generator, torch.zeros(1, cfg["latent_dim"]), labels)
     d = forward_flops(discriminator, image, labels)
-    penalty = 6 * d // cfg["gp_interval"] if cfg["loss"] == "bce-r1" else 0
+    passes = 5 if penalty_every_step(cfg) else 6
+    penalty = passes * d // cfg["gp_interval"] if cfg["loss"] == "bce-r1" else 0
     return 3 * g + 8 * d + penalty
 
 
@@ -420,6 +423,11 @@ def generator_loss(scores, loss):
     return F.softplus(-scores).mean()
 
 
+def r1_rows(grad):
+    """R1 from the input gradient at the real images: ``||grad||^2 / 2`` per row, their mean."""
+    return 0.5 * grad.square().flatten(1).sum(1).mean()
+
+
 def r1_penalty(discriminator, real, labels):
     """Mean over rows of ``||grad_x D(x)||^2 / 2`` at the real images (Mescheder et al. 2018).
 
@@ -428,15 +436,31 @@ def r1_penalty(discriminator, real, labels):
     """
     x = real.detach().requires_grad_(True)
     grad, = torch.autograd.grad(discriminator(x, labels).sum(), x, create_graph=True)
-    return 0.5 * grad.square().flatten(1).sum(1).mean()
+    return r1_rows(grad)
 
 
-def discriminator_loss(discriminator, real, scores, labels, cfg, step):
+def penalty_every_step(cfg):
+    """Whether R1 is due on every step: its input gradient then comes from D's call on the real batch."""
+    return cfg["loss"] == "bce-r1" and cfg["gp_interval"] == 1
+
+
+def score_real(discriminator, real, labels, cfg):
+    """D's scores of the real batch, and R1 from the same call where it is due on every step (else None)."""
+    if not penalty_every_step(cfg):
+        return discriminator(real, labels), None
+    x = real.detach().requires_grad_(True)
+    scores = discriminator(x, labels)
+    grad, = torch.autograd.grad(scores.sum(), x, create_graph=True)
+    return scores, r1_rows(grad)
+
+
+def discriminator_loss(discriminator, real, scores, labels, cfg, step, r1=None):
     """mnistgen's discriminator objective from the scores of ``[real; fake]`` (mean over both).
 
-    With ``bce-r1`` the R1 penalty is added on every ``gp_interval``-th
-    discriminator ``step`` (counted from 0, as the optimizer's iterations),
-    weighted ``gp_weight * gp_interval``.
+    With ``bce-r1`` the R1 penalty (``r1`` where given, else from a call of
+    its own) is added on every ``gp_interval``-th discriminator ``step``
+    (counted from 0, as the optimizer's iterations), weighted ``gp_weight *
+    gp_interval``.
     """
     n = len(real)
     if cfg["loss"] == "bce":
@@ -446,7 +470,7 @@ def discriminator_loss(discriminator, real, scores, labels, cfg, step):
         loss = torch.cat([F.softplus(-scores[:n]), F.softplus(scores[n:])]).mean()
     if cfg["loss"] == "bce-r1" and step % cfg["gp_interval"] == 0:
         weight = cfg["gp_weight"] * cfg["gp_interval"]
-        loss = loss + weight * r1_penalty(discriminator, real, labels)
+        loss = loss + weight * (r1_penalty(discriminator, real, labels) if r1 is None else r1)
     return loss
 
 
@@ -455,8 +479,9 @@ def gan_step(generator, discriminator, averaged, cfg, device):
 
     One call of D on the generated batch serves both updates, each
     update's gradients from its own backward pass (``backward(inputs=...)``);
-    D scores the real batch in a call of its own. Then G's update, the
-    average, and D's update.
+    D scores the real batch in a call of its own, whose input gradient
+    gives R1 where it is due on every step. Then G's update, the average,
+    and D's update.
     """
     og = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
     od = torch.optim.Adam(discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
@@ -470,8 +495,9 @@ def gan_step(generator, discriminator, averaged, cfg, device):
         fake = generator(torch.randn(len(real), cfg["latent_dim"], device=device), labels)
         fake_scores = discriminator(fake, labels)
         g_loss = generator_loss(fake_scores, cfg["loss"])
-        scores = torch.cat([discriminator(real, labels), fake_scores])
-        d_loss = discriminator_loss(discriminator, real, scores, labels, cfg, steps["d"])
+        real_scores, r1 = score_real(discriminator, real, labels, cfg)
+        scores = torch.cat([real_scores, fake_scores])
+        d_loss = discriminator_loss(discriminator, real, scores, labels, cfg, steps["d"], r1)
         g_loss.backward(inputs=g_params, retain_graph=True)
         d_loss.backward(inputs=d_params)
         og.step()

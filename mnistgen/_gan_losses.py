@@ -55,6 +55,11 @@ class GANLoss:
         Standard normal draws per row the penalty takes from the pipeline.
     default_penalty_weight : float or None
         The penalty's weight when the estimator's is None.
+    penalty_of_real_gradient : callable or None
+        ``f(gradient) -> (rows,)``: the same penalty from the input gradient
+        of the discriminator's scores at the real batch, where it is a
+        function of that alone (R1), so that a step which scores the real
+        batch anyway can take the gradient from that call; else None.
     """
 
     output_activation: str
@@ -64,6 +69,7 @@ class GANLoss:
     penalty: Optional[Callable] = None
     penalty_noise: int = 0
     default_penalty_weight: Optional[float] = None
+    penalty_of_real_gradient: Optional[Callable] = None
 
 
 def _bce_generator(scores):
@@ -138,8 +144,13 @@ def r1_penalty(discriminator, real, fake, labels, noise):
 
     ``D`` is the discriminator's logit; ``fake`` and ``noise`` are unused.
     """
+    return _r1_rows(_input_gradient(discriminator, real, labels))
+
+
+def _r1_rows(gradient):
+    """R1 from the input gradient ``grad_x D(x)`` at the real rows: ``||.||**2 / 2`` per row."""
     ops = _ops()
-    return 0.5 * ops.sum(ops.square(_input_gradient(discriminator, real, labels)), axis=-1)
+    return 0.5 * ops.sum(ops.square(gradient), axis=-1)
 
 
 #: The adversarial losses by name. ``"bce"`` is the report's: binary
@@ -155,7 +166,7 @@ GAN_LOSSES = {
     "bce": GANLoss("sigmoid", _bce_generator, _bce_discriminator),
     "bce-logits": GANLoss("linear", _logit_generator, _logit_discriminator),
     "bce-r1": GANLoss("linear", _logit_generator, _logit_discriminator, penalty=r1_penalty,
-                      default_penalty_weight=1.0),
+                      default_penalty_weight=1.0, penalty_of_real_gradient=_r1_rows),
     "hinge": GANLoss("linear", _critic_generator, _hinge_discriminator),
     "wgan-gp": GANLoss("linear", _critic_generator, _wasserstein_discriminator,
                        default_n_critic=5, penalty=gradient_penalty, penalty_noise=1,

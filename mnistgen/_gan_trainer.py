@@ -124,20 +124,40 @@ class GANTrainer(Trainer):
         The same losses as the two steps above (the generator's first, then
         the discriminator's on the same batch, at the same discriminator
         weights), each update's gradients from its own tape: one
-        discriminator forward pass on the generated batch less per step.
+        discriminator forward pass on the generated batch less per step, and
+        one on the real batch less where the penalty on every step is R1's.
         """
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = call(self.generator, z, labels, True)
             fake_scores = call(self.discriminator, fake, labels, True)
             g_loss, g_mean = batch_mean(self.adversarial.generator_rows(fake_scores))
-            scores = ops.concatenate([call(self.discriminator, real, labels, True), fake_scores], 0)
+            real_scores, real_gradient = self._score_real(real, labels)
+            scores = ops.concatenate([real_scores, fake_scores], 0)
             d_loss, d_mean = self._discriminator_loss(scores, real, ops.stop_gradient(fake),
-                                                      labels, u)
+                                                      labels, u, real_gradient)
         d_vars = self.discriminator.trainable_variables
         d_grads = d_tape.gradient(d_loss, d_vars)
         self._apply_generator_gradients(g_tape.gradient(g_loss, self.generator.trainable_variables))
         self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
         return d_mean, g_mean, scores
+
+    @property
+    def penalty_from_real_call(self):
+        """Whether the penalty's input gradient comes from the step's own call on
+        the real batch: the shared step, a penalty of that gradient (R1), on
+        every step."""
+        return (self.share_discriminator_call and self.penalty_interval == 1
+                and self.adversarial.penalty_of_real_gradient is not None)
+
+    def _score_real(self, real, labels):
+        """The discriminator's scores of the real batch and, where
+        :attr:`penalty_from_real_call`, their input gradient (else None)."""
+        if not self.penalty_from_real_call:
+            return call(self.discriminator, real, labels, True), None
+        with tf.GradientTape() as tape:
+            tape.watch(real)
+            scores = call(self.discriminator, real, labels, True)
+        return scores, tape.gradient(scores, real)
 
     def _discriminator_step(self, real, fake, labels, u):
         # One discriminator call on the real and generated batches together:
@@ -152,12 +172,17 @@ class GANTrainer(Trainer):
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
         return d_mean, scores
 
-    def _discriminator_loss(self, scores, real, fake, labels, u):
+    def _discriminator_loss(self, scores, real, fake, labels, u, real_gradient=None):
         """The discriminator's objective (to differentiate, and to log) from the
-        scores of ``[real; fake]``, with its penalty where the loss has one."""
-        d_loss, d_mean = batch_mean(self.adversarial.discriminator_rows(scores, ops.shape(real)[0]))
-        if self.adversarial.penalty is not None:
-            penalty, penalty_mean = batch_mean(self._penalty_rows(real, fake, labels, u))
+        scores of ``[real; fake]``, with its penalty where the loss has one
+        (from ``real_gradient``, the input gradient at the real batch, where
+        given)."""
+        loss = self.adversarial
+        d_loss, d_mean = batch_mean(loss.discriminator_rows(scores, ops.shape(real)[0]))
+        if loss.penalty is not None:
+            rows = (self._penalty_rows(real, fake, labels, u) if real_gradient is None
+                    else loss.penalty_of_real_gradient(real_gradient))
+            penalty, penalty_mean = batch_mean(rows)
             weight = self.penalty_weight * self.penalty_interval
             d_loss = d_loss + weight * penalty
             d_mean = d_mean + weight * penalty_mean

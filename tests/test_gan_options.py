@@ -322,7 +322,8 @@ class _TwoDiscriminatorCalls(GANGenerator):
 @pytest.mark.parametrize("params", [
     pytest.param(dict(), id="conv"),
     pytest.param(dict(conditional=True, conditioning="projection", loss="bce-r1", gp_interval=2,
-                      ema=0.9), id="conv-projection-r1"),
+                      ema=0.9), id="conv-projection-lazy-r1"),
+    pytest.param(dict(loss="bce-r1"), id="conv-r1-from-the-real-call"),
 ])
 def test_one_discriminator_call_for_both_updates_trains_as_two(params, digits, digit_labels):
     # three steps: the same losses and weights as the two-call step, to float rounding
@@ -347,3 +348,15 @@ def test_which_steps_share_the_discriminator_call(params, shared, images):
     params = {**SMALL_GAN, "architecture": "conv", "conv_filters": (4, 8), "epochs": 1, **params}
     gan = GANGenerator(**params).fit(images[:32])
     assert gan._trainer.share_discriminator_call is shared
+
+
+@pytest.mark.parametrize("params, from_real_call", [
+    (dict(loss="bce-r1"), True),  # R1 on every step: the input gradient of D's real call
+    (dict(loss="bce-r1", gp_interval=4), False),  # lazily: a call of its own when due
+    (dict(loss="bce-r1", spectral_norm=True), False),  # the two-call step
+    (dict(loss="wgan-gp"), False),  # a penalty at interpolated images
+])
+def test_which_steps_take_r1_from_the_real_call(params, from_real_call, images):
+    params = {**SMALL_GAN, "architecture": "conv", "conv_filters": (4, 8), "epochs": 1, **params}
+    gan = GANGenerator(**params).fit(images[:32])
+    assert gan._trainer.penalty_from_real_call is from_real_call
