@@ -16,6 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import persistence
+from ._architectures import get_architecture
 from ._labels import sample_labels, training_labels
 from ._presets import PresetMixin
 from ._params import widths
@@ -260,7 +261,7 @@ class BaseGenerator(PresetMixin, BaseEstimator, metaclass=abc.ABCMeta):
         X, image_shape, row_shape = check_images(
             X, image_shape=self.image_shape_ if resume else None
         )
-        if self.architecture == "conv" and not resume:
+        if get_architecture(self.architecture).images_as_grids and not resume:
             check_conv_shape(image_shape, widths(self.conv_filters))
         seed = self._seed if resume else int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         labels = self._training_labels(X, y, resume, seed)

@@ -75,8 +75,9 @@ def keras_compile_kwargs(architecture, distributed):
     Keras's own default for ``tf.distribute``: no XLA, because one XLA
     cluster cannot span the replicas and their gradient all-reduce.
     """
-    options = current_compile_options()
+    from ._architectures import get_architecture
+
     if distributed:
         return {"jit_compile": False}
-    return {"jit_compile": bool(options.jit_compile if architecture == "mlp"
-                                else options.conv_jit_compile)}
+    option = get_architecture(architecture).jit_option
+    return {"jit_compile": bool(getattr(current_compile_options(), option))}

@@ -12,7 +12,7 @@ its weights follow each generator update.
 With one critic step both updates are taken at the same discriminator
 weights on the same generated batch, so for the convolutional models one
 discriminator call on that batch serves both
-(:data:`SHARES_DISCRIMINATOR_CALL`): each update's
+(:data:`mnistgen._architectures.ARCHITECTURES`): each update's
 gradients come from its own tape, the generator's applied first, and the
 discriminator scores the real batch in a call of its own. A discriminator
 whose call changes its own state (spectral normalisation's power
@@ -32,12 +32,7 @@ keras = get_keras()
 tf = get_tensorflow()
 ops = keras.ops
 
-__all__ = ["GANTrainer", "SHARES_DISCRIMINATOR_CALL"]
-
-#: Whether an architecture's step shares one discriminator call on the
-#: generated batch between the two updates: the convolutional models do;
-#: the report's MLPs keep the report's two calls, sample for sample.
-SHARES_DISCRIMINATOR_CALL = {"mlp": False, "conv": True}
+__all__ = ["GANTrainer"]
 
 
 class GANTrainer(Trainer):

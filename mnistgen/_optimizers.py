@@ -24,7 +24,7 @@ from ._backend import get_keras, get_tensorflow
 keras = get_keras()
 tf = get_tensorflow()
 
-__all__ = ["ADAM_BY_ARCHITECTURE", "FusedAdam", "make_adam"]
+__all__ = ["FusedAdam", "make_adam"]
 
 
 @keras.saving.register_keras_serializable(package="mnistgen")
@@ -71,17 +71,17 @@ class FusedAdam(keras.optimizers.Adam):
                 and not tf.distribute.has_strategy())
 
 
-#: The Adam class of each architecture: :class:`FusedAdam` for the convolutional
-#: models, which train without XLA by default; Keras's ``Adam`` for the report's
-#: MLPs, whose step XLA compiles and fuses by itself (so they train as they
-#: always did, to the bit).
-ADAM_BY_ARCHITECTURE = {"mlp": keras.optimizers.Adam, "conv": FusedAdam}
-
-
 def make_adam(architecture, learning_rate, beta_1, beta_2):
     """The Adam optimizer of a trainer of ``architecture`` (``"mlp"`` or ``"conv"``).
 
-    Its class is :data:`ADAM_BY_ARCHITECTURE`'s; ``epsilon`` is PyTorch's 1e-8.
+    :class:`FusedAdam` where the architecture asks for it
+    (:data:`mnistgen._architectures.ARCHITECTURES`: the convolutional
+    models, which train without XLA by default); else Keras's ``Adam`` (the
+    report's MLPs, whose step XLA compiles and fuses by itself, so that
+    they train as they always did, to the bit). ``epsilon`` is PyTorch's
+    1e-8.
     """
-    adam = ADAM_BY_ARCHITECTURE[architecture]
+    from ._architectures import get_architecture
+
+    adam = FusedAdam if get_architecture(architecture).fused_adam else keras.optimizers.Adam
     return adam(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=1e-8)

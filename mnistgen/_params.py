@@ -15,6 +15,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 
+from ._architectures import ARCHITECTURES
 from ._precision import DTYPE_POLICIES
 from ._schedules import LEARNING_RATE_SCHEDULES
 
@@ -95,7 +96,7 @@ COMMON_CONSTRAINTS = {
     "verbose": [Options(Integral, {0, 1, 2})],
     "callbacks": [None, _KerasCallbacks()],
     "warm_start": ["boolean"],
-    "architecture": [StrOptions({"mlp", "conv"})],
+    "architecture": [StrOptions(set(ARCHITECTURES))],
     "conv_filters": [Widths()],
     "conditional": ["boolean"],
     "on_divergence": [StrOptions({"raise", "restore"})],

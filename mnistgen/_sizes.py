@@ -18,6 +18,7 @@ does not follow fails there.
 import reprlib
 from collections import namedtuple
 
+from ._architectures import get_architecture
 from ._labels import n_classes
 from ._params import widths
 from ._priors import LATENT_PRIORS
@@ -165,7 +166,7 @@ def _conv_gan_discriminator(image_shape, filters, n_classes, spectral_norm, proj
 # --------------------------------------------------------------------------
 def _vae_networks(est):
     k = n_classes(est)
-    if est.architecture == "conv":
+    if get_architecture(est.architecture).images_as_grids:
         args = (est.image_shape_, widths(est.conv_filters), int(est.latent_dim), k,
                 widths(est.conv_dense_units))
         nets = {"encoder_": (_conv_vae_encoder, args), "decoder_": (_conv_vae_decoder, args)}
@@ -181,7 +182,7 @@ def _vae_networks(est):
 def _gan_networks(est):
     k = n_classes(est)
     spectral, projection = bool(est.spectral_norm), est._projection
-    if est.architecture == "conv":
+    if get_architecture(est.architecture).images_as_grids:
         filters = widths(est.conv_filters)
         generator = (_conv_gan_generator, (est.image_shape_, int(est.latent_dim),
                                            est._generator_filters, k))
@@ -292,7 +293,7 @@ def describe(estimator):
     short.maxtuple = short.maxlist = 8
     short.maxlong = 24
     name = type(estimator).__name__
-    shaping = _SHAPING[name]["conv" if estimator.architecture == "conv" else "mlp"]
+    shaping = _SHAPING[name][estimator.architecture]
     parts = [f"{key}={short.repr(getattr(estimator, key))}" for key in shaping]
     parts.append("images " + "x".join(short.repr(int(s)) for s in estimator.image_shape_))
     if n_classes(estimator):

@@ -20,6 +20,7 @@ import os
 import sys
 import time
 
+from ._architectures import ARCHITECTURES
 from ._gan_losses import GAN_LOSSES, LABEL_CONDITIONINGS
 from ._objectives import VAE_OBJECTIVES
 from ._priors import LATENT_PRIORS
@@ -87,7 +88,7 @@ def _add_train(sub):
     train.add_argument("--epochs", type=int, default=None, help="epochs (default: the estimator's)")
     train.add_argument("--batch-size", type=int, default=None, help="batch size (default: the report's)")
     train.add_argument("--latent-dim", type=int, default=None, help="latent size (default: the report's)")
-    train.add_argument("--architecture", choices=["mlp", "conv"], default=None,
+    train.add_argument("--architecture", choices=list(ARCHITECTURES), default=None,
                        help="'mlp' (the report's, default) or 'conv' (DCGAN-style / convolutional VAE)")
     train.add_argument("--conditional", action="store_true",
                        help="train a class-conditional model on the labels")

@@ -4,6 +4,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from ._architectures import get_architecture
 from ._base import BaseGenerator
 from ._gan_losses import GAN_LOSSES, LABEL_CONDITIONINGS, losses_with_penalty
 from ._labels import n_classes
@@ -510,7 +511,7 @@ class GANGenerator(BaseGenerator):
         critic = dict(n_classes=k, spectral_norm=bool(self.spectral_norm),
                       output_activation=self._adversarial_loss.output_activation,
                       projection=self._projection)
-        if self.architecture == "conv":
+        if get_architecture(self.architecture).images_as_grids:
             filters = widths(self.conv_filters)
 
             def generator():
@@ -542,7 +543,7 @@ class GANGenerator(BaseGenerator):
     def _make_trainer(self):
         from ._compilation import keras_compile_kwargs
         from ._distribute import distributed
-        from ._gan_trainer import SHARES_DISCRIMINATOR_CALL, GANTrainer
+        from ._gan_trainer import GANTrainer
 
         loss = self._adversarial_loss
         trainer = GANTrainer(
@@ -552,8 +553,9 @@ class GANGenerator(BaseGenerator):
             ema_generator=self.__dict__.get("generator_ema_"), ema=self.ema,
             penalty_interval=self.gp_interval,
             # spectral normalisation's power iteration runs on every call
-            share_discriminator_call=(SHARES_DISCRIMINATOR_CALL[self.architecture]
-                                      and not self.spectral_norm),
+            share_discriminator_call=(
+                get_architecture(self.architecture).shares_discriminator_call
+                and not self.spectral_norm),
         )
         trainer.compile(**keras_compile_kwargs(self.architecture, distributed()))
         return trainer

@@ -6,6 +6,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._architectures import get_architecture
 from ._base import BaseGenerator
 from ._labels import given_labels, n_classes
 from ._likelihoods import DECODER_LIKELIHOODS, REPORT_LIKELIHOOD
@@ -352,7 +353,7 @@ class VAEGenerator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenera
 
         k = n_classes(self)
         activation = self._likelihood.output_activation
-        if self.architecture == "conv":
+        if get_architecture(self.architecture).images_as_grids:
             filters, dense = widths(self.conv_filters), widths(self.conv_dense_units)
             made = {
                 "encoder_": networks.build_conv_vae_encoder(

@@ -211,3 +211,24 @@ def test_random_state_gives_the_recorded_samples(name, images):
     if "transform" in want:
         np.testing.assert_allclose(est.transform(images[:3]).reshape(-1), want["transform"],
                                    rtol=1e-4, atol=1e-6)
+
+
+#: Parameters whose value names an entry of a registry (docs/contributing.rst,
+#: "Adding an option"): no module compares them with a name.
+REGISTERED = {"architecture", "loss", "prior", "objective", "likelihood", "conditioning",
+              "dtype_policy", "learning_rate_schedule"}
+
+
+def test_no_module_compares_a_registered_name():
+    offences = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Compare):
+                continue
+            sides = [node.left, *node.comparators]
+            named = any((isinstance(s, ast.Attribute) and s.attr in REGISTERED)
+                        or (isinstance(s, ast.Name) and s.id in REGISTERED) for s in sides)
+            literal = any(isinstance(s, ast.Constant) and isinstance(s.value, str) for s in sides)
+            if named and literal:
+                offences.append(f"{path.name}:{node.lineno}")
+    assert not offences
