@@ -18,7 +18,9 @@ the others):
     convolutions 1 -> 32 -> 64 with LeakyReLU(0.2), dense sigmoid unit.
     Adam 2e-4 (0.5, 0.999), batch 64; per batch one generator update on the
     non-saturating loss, then one discriminator update on the real and the
-    same generated batch in one call, as mnistgen's step. ``--ema DECAY``
+    same generated batch, as mnistgen's convolutional step: one call of D on
+    the generated batch serves both updates, the real batch in a call of
+    its own, each update's gradients from its own backward. ``--ema DECAY``
     also keeps an averaged copy of the generator (weights and batch-norm
     statistics), updated after each generator update with mnistgen's
     warm-up: momentum ``min(DECAY, (1 + t) / (10 + t))`` at update ``t``.
@@ -49,8 +51,9 @@ the others):
     cross-entropy on the logit (``softplus(-s)`` for the generator, the
     mean of ``softplus(-s_real)`` and ``softplus(s_fake)`` for the
     discriminator) plus ``gp_weight * ||grad_x D(x)||^2 / 2`` at the real
-    images (a second discriminator call on them, its input gradient taken
-    with ``create_graph=True``), with ``--gp-interval K`` on every K-th
+    images (its input gradient taken with ``create_graph=True``: from D's
+    call on the real batch where the penalty is due on every step, else
+    from a call of its own), with ``--gp-interval K`` on every K-th
     discriminator step only, weighted K times. Self-conditioning's labels
     are k-means cluster ids, found once before training and outside the
     timed epochs; the twin trains on random ids in ``0 .. K-1`` instead,

@@ -106,3 +106,20 @@ def digits(mnist):
 def digit_labels(mnist):
     """The labels of ``digits``."""
     return mnist[1][:300]
+
+
+def train_vae_option_on_the_command_line(tmp_path, capsys, args, bad):
+    """``mnistgen train vae ARGS`` (one epoch on 200 images) and its model file,
+    loaded; the option ``ARGS[0]`` (with the value ``ARGS[1]``) refused for
+    the GAN, and its unknown value ``bad`` refused for the VAE."""
+    from mnistgen import load
+    from mnistgen.cli import main
+
+    out, flag = tmp_path / "vae", args[0]
+    assert main(["train", "vae", *args, "--epochs", "1", "--n-train", "200", "--out", str(out),
+                 "--verbose", "0"]) == 0
+    assert main(["train", "gan", flag, args[1], "--out", str(tmp_path / "g")]) == 2
+    assert f"{flag} applies to the VAE only" in capsys.readouterr().err
+    assert main(["train", "vae", flag, bad, "--out", str(tmp_path / "z")]) == 2
+    assert f"invalid choice: {bad!r}" in capsys.readouterr().err
+    return load(out / "model.mnistgen")

@@ -7,7 +7,7 @@ from mnistgen import VAEGenerator, load
 from mnistgen._objectives import VAE_OBJECTIVES
 from mnistgen._vae_trainer import importance_weighted_bound, log_weights
 
-from conftest import SMALL_VAE
+from conftest import SMALL_VAE, train_vae_option_on_the_command_line
 
 
 def test_the_iwae_loss_is_minus_the_bound_that_score_samples_reports(mnist):
@@ -80,17 +80,9 @@ def test_bad_objectives_are_refused(params, match, images):
 
 
 def test_the_objective_from_the_command_line(tmp_path, capsys):
-    from mnistgen.cli import main
-
-    out = tmp_path / "vae"
-    assert main(["train", "vae", "--objective", "iwae", "--importance-samples", "2", "--epochs", "1",
-                 "--n-train", "200", "--out", str(out), "--verbose", "0"]) == 0
-    est = load(out / "model.mnistgen")
+    est = train_vae_option_on_the_command_line(
+        tmp_path, capsys, ["--objective", "iwae", "--importance-samples", "2"], bad="best")
     assert (est.objective, est.importance_samples) == ("iwae", 2)
-    assert main(["train", "gan", "--objective", "iwae", "--out", str(tmp_path / "g")]) == 2
-    assert "--objective applies to the VAE only" in capsys.readouterr().err
-    assert main(["train", "vae", "--objective", "best", "--out", str(tmp_path / "z")]) == 2
-    assert "invalid choice: 'best'" in capsys.readouterr().err
 
 
 def test_a_conditional_conv_vae_trains_on_the_bound(mnist):

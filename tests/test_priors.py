@@ -9,7 +9,7 @@ from mnistgen import VAEGenerator, load
 from mnistgen._objectives import VAE_OBJECTIVES
 from mnistgen._vae_trainer import gaussian_kl, kl_term, log_prior
 
-from conftest import SMALL_VAE
+from conftest import SMALL_VAE, train_vae_option_on_the_command_line
 
 MIXTURE = dict(SMALL_VAE, latent_dim=3, prior="mixture", prior_components=4)
 
@@ -166,18 +166,10 @@ def test_bad_priors_are_refused(params, match, images):
 
 
 def test_the_prior_from_the_command_line(tmp_path, capsys):
-    from mnistgen.cli import main
-
-    out = tmp_path / "vae"
-    assert main(["train", "vae", "--prior", "mixture", "--prior-components", "3", "--epochs", "1",
-                 "--n-train", "200", "--out", str(out), "--verbose", "0"]) == 0
-    est = load(out / "model.mnistgen")
+    est = train_vae_option_on_the_command_line(
+        tmp_path, capsys, ["--prior", "mixture", "--prior-components", "3"], bad="vamp")
     assert (est.prior, est.prior_components, est.prior_.get_layer("mixture").n_components) == \
         ("mixture", 3, 3)
-    assert main(["train", "gan", "--prior", "mixture", "--out", str(tmp_path / "g")]) == 2
-    assert "--prior applies to the VAE only" in capsys.readouterr().err
-    assert main(["train", "vae", "--prior", "vamp", "--out", str(tmp_path / "z")]) == 2
-    assert "invalid choice: 'vamp'" in capsys.readouterr().err
 
 
 def test_the_prior_cannot_change_on_a_warm_start(mnist):
