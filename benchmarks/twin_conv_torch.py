@@ -437,9 +437,15 @@ def r1_penalty(discriminator, real, labels):
     As mnistgen's ``r1_penalty``: a second discriminator call on the real
     batch, its input gradient kept in the graph for the weights' gradient.
     """
+    return scores_and_r1(discriminator, real, labels)[1]
+
+
+def scores_and_r1(discriminator, real, labels):
+    """D's scores of the real batch and R1 from their input gradient, from one call."""
     x = real.detach().requires_grad_(True)
-    grad, = torch.autograd.grad(discriminator(x, labels).sum(), x, create_graph=True)
-    return r1_rows(grad)
+    scores = discriminator(x, labels)
+    grad, = torch.autograd.grad(scores.sum(), x, create_graph=True)
+    return scores, r1_rows(grad)
 
 
 def penalty_every_step(cfg):
@@ -451,10 +457,7 @@ def score_real(discriminator, real, labels, cfg):
     """D's scores of the real batch, and R1 from the same call where it is due on every step (else None)."""
     if not penalty_every_step(cfg):
         return discriminator(real, labels), None
-    x = real.detach().requires_grad_(True)
-    scores = discriminator(x, labels)
-    grad, = torch.autograd.grad(scores.sum(), x, create_graph=True)
-    return scores, r1_rows(grad)
+    return scores_and_r1(discriminator, real, labels)
 
 
 def discriminator_loss(discriminator, real, scores, labels, cfg, step, r1=None):

@@ -9,6 +9,8 @@ import contextlib
 import contextvars
 import dataclasses
 
+from ._architectures import get_architecture
+
 __all__ = ["CompileOptions", "compile_options", "current_compile_options", "keras_compile_kwargs"]
 
 
@@ -75,8 +77,6 @@ def keras_compile_kwargs(architecture, distributed):
     Keras's own default for ``tf.distribute``: no XLA, because one XLA
     cluster cannot span the replicas and their gradient all-reduce.
     """
-    from ._architectures import get_architecture
-
     if distributed:
         return {"jit_compile": False}
     option = get_architecture(architecture).jit_option

@@ -23,7 +23,7 @@ import dataclasses
 from typing import Callable, Optional
 
 __all__ = ["GANLoss", "GAN_LOSSES", "LABEL_CONDITIONINGS", "losses_with_penalty",
-           "gradient_penalty", "r1_penalty"]
+           "gradient_penalty", "r1_penalty", "scores_and_input_gradient"]
 
 
 def _ops():
@@ -128,6 +128,12 @@ def gradient_penalty(discriminator, real, fake, labels, noise):
 
 def _input_gradient(discriminator, x, labels):
     """Per-row gradient of the discriminator's summed scores with respect to ``x``."""
+    return scores_and_input_gradient(discriminator, x, labels)[1]
+
+
+def scores_and_input_gradient(discriminator, x, labels):
+    """The discriminator's scores of ``x`` (in training mode) and the per-row
+    gradient of their sum with respect to ``x``, from one call."""
     from ._backend import get_tensorflow
     from .networks import call
 
@@ -136,7 +142,7 @@ def _input_gradient(discriminator, x, labels):
     with tf.GradientTape() as tape:
         tape.watch(x)
         scores = call(discriminator, x, labels, True)
-    return tape.gradient(scores, x)
+    return scores, tape.gradient(scores, x)
 
 
 def r1_penalty(discriminator, real, fake, labels, noise):

@@ -25,6 +25,7 @@ the generated batch the real batch's labels, and both networks see them.
 """
 from ._backend import get_keras, get_tensorflow
 from ._distribute import batch_mean, distributed
+from ._gan_losses import scores_and_input_gradient
 from ._trainer import Trainer
 from .networks import call
 
@@ -149,10 +150,7 @@ class GANTrainer(Trainer):
         :attr:`penalty_from_real_call`, their input gradient (else None)."""
         if not self.penalty_from_real_call:
             return call(self.discriminator, real, labels, True), None
-        with tf.GradientTape() as tape:
-            tape.watch(real)
-            scores = call(self.discriminator, real, labels, True)
-        return scores, tape.gradient(scores, real)
+        return scores_and_input_gradient(self.discriminator, real, labels)
 
     def _discriminator_step(self, real, fake, labels, u):
         # One discriminator call on the real and generated batches together:

@@ -19,6 +19,7 @@ are not float32, a ``tf.distribute`` strategy) goes through Keras's own
 are Adam's. The report's MLPs, whose training step XLA compiles and fuses
 by itself, keep Keras's ``Adam`` (:func:`make_adam`), to the bit.
 """
+from ._architectures import get_architecture
 from ._backend import get_keras, get_tensorflow
 
 keras = get_keras()
@@ -81,7 +82,5 @@ def make_adam(architecture, learning_rate, beta_1, beta_2):
     they train as they always did, to the bit). ``epsilon`` is PyTorch's
     1e-8.
     """
-    from ._architectures import get_architecture
-
     adam = FusedAdam if get_architecture(architecture).fused_adam else keras.optimizers.Adam
     return adam(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=1e-8)
